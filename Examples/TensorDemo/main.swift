@@ -1,0 +1,3 @@
+import TensorCore
+
+// Placeholder replaced below.

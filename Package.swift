@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-clip",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "CLIP", targets: ["CLIP"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "TextTokenizer", targets: ["TextTokenizer"]),
+        .library(name: "ImageProcessing", targets: ["ImageProcessing"]),
+        .library(name: "CLIPModels", targets: ["CLIPModels"]),
+        .executable(name: "clip", targets: ["CLIPCommand"]),
+        .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+    ],
+    dependencies: [
+        // Only the command-line tool uses this; the libraries depend on the toolchain alone.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"]), .brew(["openblas"])]
+        ),
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]
+        ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+
+        // Libraries.
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "SafeTensors", dependencies: ["TensorCore"]),
+        .target(name: "TextTokenizer", resources: [.copy("Resources")]),
+        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),
+        .target(
+            name: "CLIPModels",
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing"]
+        ),
+        .target(
+            name: "CLIP",
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"]
+        ),
+
+        // The `clip` command-line tool.
+        .executableTarget(
+            name: "CLIPCommand",
+            dependencies: [
+                "CLIP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Examples.
+        .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+
+        // Tests.
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

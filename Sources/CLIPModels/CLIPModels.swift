@@ -1,0 +1,1 @@
+// Module CLIPModels: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// Module ImageProcessing: see ARCHITECTURE.md.

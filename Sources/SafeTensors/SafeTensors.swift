@@ -1,0 +1,1 @@
+// Module SafeTensors: see ARCHITECTURE.md.

@@ -1,0 +1,105 @@
+/// Whole-buffer conversions between Float32 and the 16-bit float formats found in checkpoints.
+///
+/// The source buffers are raw bytes (little-endian, any alignment), as they sit in a weight
+/// file. Conversions to Float32 are exact; conversions from Float32 round to nearest, ties to
+/// even, and keep infinities and NaNs.
+public enum HalfPrecision {
+    /// Converts `count` IEEE 754 binary16 values read from `source` (little-endian, any
+    /// alignment) into `destination`.
+    public static func float16ToFloat32(
+        _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
+    ) {
+        var i = 0
+        while i + 16 <= count {
+            let raw = UnsafeRawBufferPointer(start: source + 2 * i, count: 32)
+            var halves = SIMD16<UInt16>()
+            withUnsafeMutableBytes(of: &halves) { $0.copyMemory(from: raw) }
+            let out = float16x16ToFloat32(SIMD16<UInt32>(truncatingIfNeeded: UInt16.littleEndianVector(halves)))
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: out, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            destination[i] = Float(Float16(bitPattern: bits))
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    static func float16x16ToFloat32(_ h: SIMD16<UInt32>) -> SIMD16<Float> {
+        let sign = (h & 0x8000) &<< 16
+        let magnitude = h & 0x7fff
+        // Shift exponent and mantissa into Float32 position, then rebias the exponent by
+        // multiplying with 2^112; this also turns binary16 subnormals into exact Float32 values.
+        let shifted = magnitude &<< 13
+        var value = unsafeBitCast(shifted, to: SIMD16<Float>.self) * Float(bitPattern: 0x7780_0000)
+        // Infinity and NaN: all-ones exponent, mantissa kept.
+        let special = magnitude .>= 0x7c00
+        value.replace(with: unsafeBitCast(shifted | 0x7f80_0000, to: SIMD16<Float>.self), where: special)
+        return unsafeBitCast(unsafeBitCast(value, to: SIMD16<UInt32>.self) | sign, to: SIMD16<Float>.self)
+    }
+
+    /// Converts `count` bfloat16 values read from `source` (little-endian, any alignment) into
+    /// `destination`.
+    public static func bfloat16ToFloat32(
+        _ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
+    ) {
+        var i = 0
+        while i + 16 <= count {
+            let raw = UnsafeRawBufferPointer(start: source + 2 * i, count: 32)
+            var halves = SIMD16<UInt16>()
+            withUnsafeMutableBytes(of: &halves) { $0.copyMemory(from: raw) }
+            let bits = SIMD16<UInt32>(truncatingIfNeeded: UInt16.littleEndianVector(halves)) &<< 16
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: unsafeBitCast(bits, to: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            destination[i] = Float(bitPattern: UInt32(bits) << 16)
+            i += 1
+        }
+    }
+
+    /// Converts `count` Float32 values to binary16 bit patterns (round to nearest even),
+    /// written little-endian to `destination` (any alignment).
+    public static func float32ToFloat16(
+        _ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutableRawPointer
+    ) {
+        for i in 0..<count {
+            let bits = Float16(source[i]).bitPattern.littleEndian
+            destination.storeBytes(of: bits, toByteOffset: 2 * i, as: UInt16.self)
+        }
+    }
+
+    /// Converts `count` Float32 values to bfloat16 bit patterns (round to nearest even; NaNs
+    /// stay NaN), written little-endian to `destination` (any alignment).
+    public static func float32ToBFloat16(
+        _ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutableRawPointer
+    ) {
+        for i in 0..<count {
+            let bits = bfloat16Bits(source[i]).littleEndian
+            destination.storeBytes(of: bits, toByteOffset: 2 * i, as: UInt16.self)
+        }
+    }
+
+    /// The bfloat16 bit pattern nearest to `value` (ties to even).
+    @inlinable
+    public static func bfloat16Bits(_ value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
+        let rounding = UInt32(0x7fff) + ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+    }
+}
+
+extension UInt16 {
+    /// Interprets lanes loaded from little-endian bytes in host order.
+    @inline(__always)
+    static func littleEndianVector(_ v: SIMD16<UInt16>) -> SIMD16<UInt16> {
+        #if _endian(big)
+        return SIMD16<UInt16>((0..<16).map { UInt16(littleEndian: v[$0]) })
+        #else
+        return v
+        #endif
+    }
+}

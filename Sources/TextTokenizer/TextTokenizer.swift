@@ -1,0 +1,1 @@
+// Module TextTokenizer: see ARCHITECTURE.md.
