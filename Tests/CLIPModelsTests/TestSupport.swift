@@ -37,3 +37,16 @@ func expectClose(_ ours: Tensor, _ ref: Tensor, _ what: String, sourceLocation: 
     #expect(scale > 0, "\(what): degenerate reference", sourceLocation: sourceLocation)
     #expect(worst <= 1e-4 * scale, "\(what): max |diff| \(worst) > 1e-4 × \(scale)", sourceLocation: sourceLocation)
 }
+
+/// The error `body` throws (recording an issue when it does not throw a `CLIPModelError`).
+func modelError<T>(_ body: () throws -> T, sourceLocation: SourceLocation = #_sourceLocation) -> CLIPModelError? {
+    do {
+        _ = try body()
+        Issue.record("no error was thrown", sourceLocation: sourceLocation)
+    } catch let error as CLIPModelError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
