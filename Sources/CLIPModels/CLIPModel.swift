@@ -20,6 +20,18 @@ public final class CLIPModel: Sendable {
     public let logitScale: Float
     /// The element types of the stored weights ("F32", "F16", "BF16", or several joined by "+").
     public let weightDataType: String
+    /// The directory the model was loaded from, when it was loaded with ``init(contentsOf:)``.
+    public let directory: CLIPModelDirectory?
+
+    /// Loads a model from a Hugging Face or OpenCLIP checkpoint directory (see
+    /// ``CLIPModelDirectory`` for the files looked for).
+    /// - Throws: `CLIPModelError` naming the file, key or setting that is missing, unsupported
+    ///   or inconsistent.
+    public convenience init(contentsOf url: URL) throws(CLIPModelError) {
+        let directory = try CLIPModelDirectory(contentsOf: url)
+        try self.init(architecture: directory.architecture, layout: directory.layout,
+                      weights: try directory.openWeights(), directory: directory)
+    }
 
     /// Builds a model from weights in either checkpoint layout.
     /// - Parameters:
@@ -29,14 +41,15 @@ public final class CLIPModel: Sendable {
     ///     shape and no other key may be (besides ignorable ones such as `position_ids`).
     /// - Throws: `CLIPModelError.checkpointMismatch` naming every missing, unexpected and
     ///   wrong-shaped key; `weightFile` when a tensor cannot be read.
-    init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource) throws(CLIPModelError) {
-        let textPrefix = layout == .openCLIP && weights.shape(of: "text.token_embedding.weight") != nil ? "text." : ""
-        let keys = CheckpointKeys(layout: layout, openCLIPTextPrefix: textPrefix)
+    init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
+         directory: CLIPModelDirectory? = nil) throws(CLIPModelError) {
+        let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         let loader = WeightLoader(source: weights, binding: binding)
         try loader.validate()
         self.architecture = architecture
         self.layout = layout
+        self.directory = directory
         vision = try VisionTransformer(architecture: architecture.vision,
                                        embeddingDimension: architecture.embeddingDimension,
                                        binding: binding.vision, loader: loader)
@@ -45,8 +58,7 @@ public final class CLIPModel: Sendable {
                                    binding: binding.text, loader: loader)
         let storedScale = try loader.load(binding.logitScale).scalars.first ?? 0
         logitScale = Float(Foundation.exp(Double(storedScale)))
-        let types = Set(binding.all.flatMap(\.sources).compactMap { weights.dataType(of: $0.key) })
-        weightDataType = types.isEmpty ? "unknown" : types.sorted().joined(separator: "+")
+        weightDataType = dataTypes(of: binding, in: weights)
     }
 
     /// The projected embeddings of a batch of normalized pixel tensors.

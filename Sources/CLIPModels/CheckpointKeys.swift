@@ -27,6 +27,13 @@ struct CheckpointKeys: Sendable {
         self.openCLIPTextPrefix = openCLIPTextPrefix
     }
 
+    /// The keys of `layout`, with the OpenCLIP text prefix that `weights` use (`text.` when the
+    /// checkpoint was saved from a `CustomTextCLIP`).
+    init(layout: CheckpointLayout, for weights: any TensorSource) {
+        let custom = layout == .openCLIP && weights.shape(of: "text.token_embedding.weight") != nil
+        self.init(layout: layout, openCLIPTextPrefix: custom ? "text." : "")
+    }
+
     /// The prefix every vision-tower key starts with.
     var visionPrefix: String { layout == .huggingFace ? "vision_model." : "visual." }
     /// The prefix every text-tower key starts with.

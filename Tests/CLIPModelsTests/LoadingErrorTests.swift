@@ -7,8 +7,7 @@ private func quickGELUWeights() throws -> (CLIPArchitecture, [String: Tensor]) {
     let directory = fixtureModel("hf-quickgelu")
     let architecture = try HuggingFaceCLIPConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
         .architecture()
-    let weights = try temporaryReadSafeTensors([directory.appendingPathComponent("model.safetensors")])
-    return (architecture, weights.tensors)
+    return (architecture, try tensors(in: directory.appendingPathComponent("model.safetensors")))
 }
 
 @Test func everyKeyProblemIsReportedInOneError() throws {
@@ -80,9 +79,8 @@ private func quickGELUWeights() throws -> (CLIPArchitecture, [String: Tensor]) {
     let directory = fixtureModel("openclip-gelu")
     let architecture = try OpenCLIPConfiguration(contentsOf: directory.appendingPathComponent("open_clip_config.json"))
         .modelConfiguration.architecture()
-    let weights = try temporaryReadSafeTensors([directory.appendingPathComponent("open_clip_model.safetensors")])
     var renamed: [String: Tensor] = [:]
-    for (key, value) in weights.tensors {
+    for (key, value) in try tensors(in: directory.appendingPathComponent("open_clip_model.safetensors")) {
         renamed[key.hasPrefix("visual.") || key == "logit_scale" ? key : "text." + key] = value
     }
     let model = try CLIPModel(architecture: architecture, layout: .openCLIP, weights: InMemoryTensors(renamed))
@@ -92,7 +90,7 @@ private func quickGELUWeights() throws -> (CLIPArchitecture, [String: Tensor]) {
 }
 
 @Test func badInputsAreTypedErrors() throws {
-    let model = try temporaryLoad(fixtureModel("hf-quickgelu"))
+    let model = try CLIPModel(contentsOf: fixtureModel("hf-quickgelu"))
     let eot = 399
     #expect(throws: CLIPModelError.emptyBatch(input: "token sequences")) { try model.encode(tokenIDs: []) }
     #expect(throws: CLIPModelError.missingEndOfText(sequence: 1, endOfTextID: eot)) {

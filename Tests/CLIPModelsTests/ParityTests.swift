@@ -15,7 +15,7 @@ let parityCases: [(model: String, imageSize: Int, tokens: String)] = [
 @Test("image embeddings match the reference", arguments: parityCases.map(\.model))
 func imageParity(model name: String) throws {
     let entry = try #require(parityCases.first { $0.model == name })
-    let model = try temporaryLoad(fixtureModel(name))
+    let model = try CLIPModel(contentsOf: fixtureModel(name))
     let ours = try model.encode(pixelValues: try pixels(entry.imageSize))
     expectClose(ours, try reference(name, "image.npy"), "\(name) images")
 }
@@ -23,7 +23,7 @@ func imageParity(model name: String) throws {
 @Test("text embeddings match the reference for both padding styles", arguments: parityCases.map(\.model))
 func textParity(model name: String) throws {
     let entry = try #require(parityCases.first { $0.model == name })
-    let model = try temporaryLoad(fixtureModel(name))
+    let model = try CLIPModel(contentsOf: fixtureModel(name))
     let batches = try tokenBatches(entry.tokens)
     let padZero = try reference(name, "text-pad-zero.npy")
     let padEOT = try reference(name, "text-pad-eot.npy")
@@ -34,13 +34,13 @@ func textParity(model name: String) throws {
 }
 
 @Test func logitScaleIsTheExponentOfTheStoredValue() throws {
-    #expect(abs(try temporaryLoad(fixtureModel("hf-quickgelu")).logitScale - Float(exp(4.0))) < 1e-4)
-    #expect(abs(try temporaryLoad(fixtureModel("hf-gelu-sharded")).logitScale - Float(exp(3.5))) < 1e-4)
-    #expect(abs(try temporaryLoad(fixtureModel("openclip-gelu")).logitScale - 1 / 0.07) < 1e-3)
+    #expect(abs(try CLIPModel(contentsOf: fixtureModel("hf-quickgelu")).logitScale - Float(exp(4.0))) < 1e-4)
+    #expect(abs(try CLIPModel(contentsOf: fixtureModel("hf-gelu-sharded")).logitScale - Float(exp(3.5))) < 1e-4)
+    #expect(abs(try CLIPModel(contentsOf: fixtureModel("openclip-gelu")).logitScale - 1 / 0.07) < 1e-3)
 }
 
 @Test func normalizedEmbeddingsHaveUnitLength() throws {
-    let model = try temporaryLoad(fixtureModel("hf-quickgelu"))
+    let model = try CLIPModel(contentsOf: fixtureModel("hf-quickgelu"))
     let images = try model.encode(pixelValues: try pixels(32), normalized: true)
     let texts = try model.encode(tokenIDs: try tokenBatches("hf-quickgelu").unpadded, normalized: true)
     let reference = try reference("hf-quickgelu", "image.npy")
@@ -59,7 +59,7 @@ func textParity(model name: String) throws {
 }
 
 @Test func largeBatchesAreSplitWithoutChangingResults() throws {
-    let model = try temporaryLoad(fixtureModel("hf-quickgelu"))
+    let model = try CLIPModel(contentsOf: fixtureModel("hf-quickgelu"))
     // More images and sequences than one chunk holds (about 4096 token rows).
     let imageCount = model.vision.imagesPerChunk + 5
     let three = try pixels(32)
@@ -91,7 +91,7 @@ func textParity(model name: String) throws {
 }
 
 @Test func concurrentUseGivesTheSameResults() async throws {
-    let model = try temporaryLoad(fixtureModel("openclip-gelu"))
+    let model = try CLIPModel(contentsOf: fixtureModel("openclip-gelu"))
     let input = try pixels(40)
     let ids = try tokenBatches("openclip-gelu").unpadded
     let expectedImages = try model.encode(pixelValues: input)

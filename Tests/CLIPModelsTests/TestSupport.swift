@@ -50,3 +50,11 @@ func modelError<T>(_ body: () throws -> T, sourceLocation: SourceLocation = #_so
     }
     return nil
 }
+
+/// Every tensor of a safetensors file, by name.
+func tensors(in file: URL) throws -> [String: Tensor] {
+    let source = try openSafeTensors(file)
+    var result: [String: Tensor] = [:]
+    for name in source.tensorNames { result[name] = try source.tensor(named: name) }
+    return result
+}
