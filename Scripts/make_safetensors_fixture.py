@@ -125,7 +125,7 @@ def vit_b32_shapes():
 def write_large(path):
     from safetensors.numpy import save_file as save_numpy
     rng = np.random.default_rng(0)
-    tensors = {name: (rng.standard_normal(size=shape, dtype=np.float32) * 0.02)
+    tensors = {name: np.asarray(rng.standard_normal(size=shape, dtype=np.float32) * np.float32(0.02), dtype=np.float32)
                for name, shape in vit_b32_shapes().items()}
     tensors["text_model.embeddings.position_ids"] = np.arange(77, dtype=np.int64).reshape(1, 77)
     save_numpy(tensors, path, metadata={"format": "pt", "generator": "Scripts/make_safetensors_fixture.py --large"})
