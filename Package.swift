@@ -37,7 +37,7 @@ let package = Package(
         ),
 
         // Libraries.
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
         .target(name: "TextTokenizer", resources: [.copy("Resources")]),
         .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),

@@ -1,0 +1,275 @@
+import COpenBLAS
+
+/// Raw-pointer kernels behind the `Tensor` operations, for hot loops that reuse their own
+/// buffers (the model layers call these directly). Every kernel works on contiguous row-major
+/// Float32 memory, handles lengths that are not multiples of the SIMD width, and allocates nothing.
+///
+/// The caller guarantees that every pointer covers the extents it passes.
+public enum Kernels {
+    /// The SIMD vector used by the elementwise kernels.
+    public typealias Vector = SIMD16<Float>
+    @usableFromInline static let width = Vector.scalarCount
+
+    // MARK: Matrix products
+
+    /// `C = alpha · op(A) · op(B) + beta · C` through `cblas_sgemm` (row-major).
+    ///
+    /// `op(A)` is `[m, k]` (A stored `[m, k]`, or `[k, m]` when `transposeA`), `op(B)` is `[k, n]`
+    /// (B stored `[k, n]`, or `[n, k]` when `transposeB`), C is `[m, n]`. `lda`, `ldb`, `ldc` are
+    /// the row strides of the stored matrices.
+    public static func gemm(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            // An empty inner dimension: the product is zero.
+            for row in 0..<m {
+                let out = c + row * ldc
+                if beta == 0 { out.update(repeating: 0, count: n) } else { scale(out, count: n, by: beta) }
+            }
+            return
+        }
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
+            beta, c, Int32(max(ldc, 1)))
+    }
+
+    // MARK: Elementwise
+
+    /// `x[i] += y[i]` for `count` elements.
+    @inlinable
+    public static func add(_ y: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + width <= count {
+            let sum = load(x + i) + load(y + i)
+            store(sum, x + i)
+            i += width
+        }
+        while i < count { x[i] += y[i]; i += 1 }
+    }
+
+    /// `x[i] *= y[i]` for `count` elements.
+    @inlinable
+    public static func multiply(_ x: UnsafeMutablePointer<Float>, by y: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + width <= count {
+            store(load(x + i) * load(y + i), x + i)
+            i += width
+        }
+        while i < count { x[i] *= y[i]; i += 1 }
+    }
+
+    /// `x[i] *= factor` for `count` elements.
+    @inlinable
+    public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        var i = 0
+        let f = Vector(repeating: factor)
+        while i + width <= count {
+            store(load(x + i) * f, x + i)
+            i += width
+        }
+        while i < count { x[i] *= factor; i += 1 }
+    }
+
+    /// Adds `bias` (`[width]`) to each of `rows` rows of `x` (`[rows, width]`).
+    @inlinable
+    public static func addBias(
+        _ bias: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, rows: Int, width: Int
+    ) {
+        for row in 0..<rows { add(bias, to: x + row * width, count: width) }
+    }
+
+    // MARK: Activations
+
+    /// GELU in its exact (erf) form, `x · Φ(x) = 0.5 · x · (1 + erf(x / √2))`, in place.
+    /// Matches `torch.nn.functional.gelu` (approximate="none") to within a few ulp.
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let half = Vector(repeating: 0.5)
+        let invSqrt2 = Vector(repeating: 0.707_106_781_186_547_5)
+        var i = 0
+        while i + width <= count {
+            let v = load(x + i)
+            store(half * v * onePlusErf(v * invSqrt2), x + i)
+            i += width
+        }
+        if i < count { tail(x + i, count: count - i) { half * $0 * onePlusErf($0 * invSqrt2) } }
+    }
+
+    /// QuickGELU, `x · sigmoid(1.702 · x)`, in place (OpenAI CLIP's activation).
+    public static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let k = Vector(repeating: -1.702)
+        var i = 0
+        while i + width <= count {
+            let v = load(x + i)
+            store(v / (1 + exp(v * k)), x + i)
+            i += width
+        }
+        if i < count { tail(x + i, count: count - i) { $0 / (1 + exp($0 * k)) } }
+    }
+
+    // MARK: Normalization
+
+    /// Layer normalization of each of `rows` rows of `width` elements:
+    /// `(x − mean) / sqrt(var + epsilon) · gamma + beta`, with the biased variance computed in a
+    /// second pass around the mean (no catastrophic cancellation). `input` and `output` may be
+    /// the same memory.
+    public static func layerNorm(
+        _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        rows: Int, width: Int,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+    ) {
+        guard width > 0 else { return }
+        for row in 0..<rows {
+            let x = input + row * width
+            let y = output + row * width
+            // Mean of the deviations from the first element (a cheap shift that keeps the
+            // running sum small when the row has a large common offset), then the mean itself.
+            let shift = x[0]
+            var shiftedSum = Vector.zero
+            let shiftV = Vector(repeating: shift)
+            var j = 0
+            while j + width16 <= width { shiftedSum += load(x + j) - shiftV; j += width16 }
+            var deviation = shiftedSum.sum()
+            while j < width { deviation += x[j] - shift; j += 1 }
+            let mean = shift + deviation / Float(width)
+            // Second pass: sum of squared deviations.
+            var acc = Vector.zero
+            let m = Vector(repeating: mean)
+            var i = 0
+            while i + width16 <= width {
+                let d = load(x + i) - m
+                acc += d * d
+                i += width16
+            }
+            var variance = acc.sum()
+            while i < width { let d = x[i] - mean; variance += d * d; i += 1 }
+            variance /= Float(width)
+            let inv = 1 / (variance + epsilon).squareRoot()
+            let invV = Vector(repeating: inv)
+            i = 0
+            while i + width16 <= width {
+                let v = (load(x + i) - m) * invV * load(gamma + i) + load(beta + i)
+                store(v, y + i)
+                i += width16
+            }
+            while i < width { y[i] = (x[i] - mean) * inv * gamma[i] + beta[i]; i += 1 }
+        }
+    }
+
+    @usableFromInline static var width16: Int { 16 }
+
+    /// Softmax of each of `rows` rows of `width` elements, in place, after adding `mask`
+    /// (`[rows, width]`, typically `-inf` above the diagonal for causal attention) when given.
+    /// A row whose entries are all `-inf` becomes all zeros rather than NaN.
+    public static func softmax(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, mask: UnsafePointer<Float>? = nil
+    ) {
+        guard width > 0 else { return }
+        for row in 0..<rows {
+            let r = x + row * width
+            if let mask { add(mask + row * width, to: r, count: width) }
+            let maxValue = maximum(r, count: width)
+            guard maxValue > -Float.infinity else {
+                r.update(repeating: 0, count: width)
+                continue
+            }
+            let m = Vector(repeating: maxValue)
+            var acc = Vector.zero
+            var i = 0
+            while i + width16 <= width {
+                let e = exp(load(r + i) - m)
+                store(e, r + i)
+                acc += e
+                i += width16
+            }
+            var total = acc.sum()
+            if i < width {
+                let start = i
+                tail(r + start, count: width - start) { exp($0 - m) }
+                while i < width { total += r[i]; i += 1 }
+            }
+            scale(r, count: width, by: 1 / total)
+        }
+    }
+
+    /// Divides each of `rows` rows of `width` elements by its Euclidean norm (rows of norm zero
+    /// are left as they are), in place.
+    public static func l2Normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        for row in 0..<rows {
+            let r = x + row * width
+            let norm = dot(r, r, count: width).squareRoot()
+            if norm > 0 { scale(r, count: width, by: 1 / norm) }
+        }
+    }
+
+    // MARK: Reductions
+
+    /// The sum of `count` elements.
+    @inlinable
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = Vector.zero
+        var i = 0
+        while i + width <= count { acc += load(x + i); i += width }
+        var total = acc.sum()
+        while i < count { total += x[i]; i += 1 }
+        return total
+    }
+
+    /// The dot product of two vectors of `count` elements.
+    @inlinable
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = Vector.zero
+        var i = 0
+        while i + width <= count { acc += load(x + i) * load(y + i); i += width }
+        var total = acc.sum()
+        while i < count { total += x[i] * y[i]; i += 1 }
+        return total
+    }
+
+    /// The largest of `count` elements (`-inf` when `count` is 0).
+    @inlinable
+    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = Vector(repeating: -.infinity)
+        var i = 0
+        while i + width <= count { acc = pointwiseMax(acc, load(x + i)); i += width }
+        var best = acc.max()
+        while i < count { best = Swift.max(best, x[i]); i += 1 }
+        return best
+    }
+
+    // MARK: Vector helpers
+
+    @inlinable @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inlinable @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inlinable @inline(__always)
+    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// Applies a vector function to a tail shorter than one vector.
+    @inline(__always)
+    static func tail(_ p: UnsafeMutablePointer<Float>, count: Int, _ f: (Vector) -> Vector) {
+        var v = Vector.zero
+        for j in 0..<count { v[j] = p[j] }
+        let r = f(v)
+        for j in 0..<count { p[j] = r[j] }
+    }
+}
