@@ -20,6 +20,9 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The header's JSON value is not an object; `found` says what it is.
     case headerNotObject(file: String, found: String)
     /// A JSON object (the header, a tensor entry, the metadata or an index map) repeats `key`.
+    /// Keys compare as Swift strings, so two spellings of the same text (for example a
+    /// precomposed and a decomposed accent, or an escaped and a literal character) also count
+    /// as duplicates: such names would be ambiguous.
     case duplicateKey(file: String, key: String, offset: Int)
     /// The `__metadata__` entry is not an object of strings.
     case invalidMetadata(file: String, key: String?, message: String)

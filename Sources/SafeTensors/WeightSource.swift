@@ -2,7 +2,7 @@ import TensorCore
 
 /// Named tensors that a model loader can read: a single safetensors file or a sharded
 /// checkpoint, behind one interface.
-public protocol WeightSource: AnyObject, Sendable {
+public protocol WeightSource: Sendable {
     /// Every tensor name, sorted in ascending (code point) order.
     var tensorNames: [String] { get }
     /// Whether a tensor named `name` exists.
