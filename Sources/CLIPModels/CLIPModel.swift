@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import TensorCore
 
 /// A CLIP model: an image tower and a text tower that map images and texts into one embedding
@@ -35,12 +36,21 @@ public final class CLIPModel: Sendable {
 
     /// Builds a model from weights in either checkpoint layout.
     /// - Parameters:
-    ///   - architecture: the sizes, usually from a configuration file.
+    ///   - architecture: the sizes, usually from a configuration file (see
+    ///     ``HuggingFaceCLIPConfiguration`` and ``OpenCLIPConfiguration``) or a ``CLIPPreset``.
     ///   - layout: the key names and storage conventions of `weights`.
-    ///   - weights: the tensors; every key the architecture needs must be present with the right
-    ///     shape and no other key may be (besides ignorable ones such as `position_ids`).
+    ///   - weights: a safetensors file or sharded checkpoint; every key the architecture needs
+    ///     must be present with the right shape and no other key may be (besides ignorable ones
+    ///     such as `position_ids`).
+    ///   - name: how `weights` is named in errors.
     /// - Throws: `CLIPModelError.checkpointMismatch` naming every missing, unexpected and
     ///   wrong-shaped key; `weightFile` when a tensor cannot be read.
+    public convenience init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any WeightSource,
+                            name: String = "weights") throws(CLIPModelError) {
+        try self.init(architecture: architecture, layout: layout,
+                      weights: SafeTensorsSource(weights: weights, sourceDescription: name))
+    }
+
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
          directory: CLIPModelDirectory? = nil) throws(CLIPModelError) {
         let keys = CheckpointKeys(layout: layout, for: weights)

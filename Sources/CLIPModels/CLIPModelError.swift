@@ -14,6 +14,8 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The checkpoint does not hold exactly the tensors the configuration describes. Every
     /// missing, unexpected and wrong-shaped key is listed.
     case checkpointMismatch(file: String, missing: [String], unexpected: [String], misshaped: [MisshapedKey])
+    /// A weight stored with an element type other than F32, F16, BF16 or F64.
+    case unsupportedDataType(file: String, key: String, dataType: String)
     /// A weight file could not be opened or read.
     case weightFile(path: String, reason: String)
     /// A token id outside the vocabulary.
@@ -69,6 +71,8 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
                 parts.append("wrong shapes: " + misshaped.map(\.description).joined(separator: ", "))
             }
             return "\(file) does not match its configuration: " + parts.joined(separator: "; ")
+        case let .unsupportedDataType(file, key, dataType):
+            return "\(file): tensor \(key) is stored as \(dataType); weights must be F32, F16, BF16 or F64"
         case let .weightFile(path, reason):
             return "cannot read weights \(path): \(reason)"
         case let .tokenOutOfRange(sequence, position, id, vocabularySize):

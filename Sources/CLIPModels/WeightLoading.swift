@@ -56,7 +56,17 @@ struct WeightLoader {
             throw .checkpointMismatch(file: source.sourceDescription, missing: missing, unexpected: unexpected,
                                       misshaped: misshaped)
         }
+        for weight in binding.all {
+            for (key, _) in weight.sources {
+                if let type = source.dataType(of: key), !Self.floatingPointTypes.contains(type) {
+                    throw .unsupportedDataType(file: source.sourceDescription, key: key, dataType: type)
+                }
+            }
+        }
     }
+
+    /// The stored element types weights may have.
+    static let floatingPointTypes: Set<String> = ["F32", "F16", "BF16", "F64"]
 
     /// Reads one stored tensor as Float32.
     private func read(_ key: String) throws(CLIPModelError) -> Tensor {
