@@ -12,14 +12,23 @@ import Foundation
 public struct CLIPModelDirectory: Sendable {
     /// File names this library looks for.
     public enum FileName {
+        /// The Hugging Face model configuration.
         public static let configuration = "config.json"
+        /// Hugging Face weights in one file.
         public static let weights = "model.safetensors"
+        /// The index of sharded Hugging Face weights.
         public static let weightIndex = "model.safetensors.index.json"
+        /// The OpenCLIP model (and preprocessing) configuration.
         public static let openCLIPConfiguration = "open_clip_config.json"
+        /// OpenCLIP weights.
         public static let openCLIPWeights = "open_clip_model.safetensors"
+        /// transformers' image processor settings.
         public static let preprocessorConfiguration = "preprocessor_config.json"
+        /// The BPE vocabulary (with `merges.txt`).
         public static let vocabulary = "vocab.json"
+        /// The BPE merges (with `vocab.json`).
         public static let merges = "merges.txt"
+        /// A `tokenizers` tokenizer file holding both.
         public static let tokenizer = "tokenizer.json"
     }
 
