@@ -19,7 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev).
+        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev zlib1g-dev).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -31,6 +31,11 @@ let package = Package(
             providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
             name: "CPNG",
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
@@ -39,7 +44,7 @@ let package = Package(
         // Libraries.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
-        .target(name: "TextTokenizer", resources: [.copy("Resources")]),
+        .target(name: "TextTokenizer", dependencies: ["CZlib"], resources: [.copy("Resources")]),
         .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),
         .target(
             name: "CLIPModels",
