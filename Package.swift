@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+        .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
     ],
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
@@ -66,6 +67,7 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+        .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
 
         // Tests.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

@@ -120,8 +120,22 @@ public final class CLIPTokenizer: Sendable {
             guard id >= 0 && id < vocabulary.tokenBytes.count else { throw TextTokenizerError.unknownTokenID(id) }
             bytes.append(contentsOf: vocabulary.tokenBytes[id])
         }
-        let text = CLIPTextCleaner.string(UTF8Codec.decodeReplacing(bytes))
-        return text.replacingOccurrences(of: "</w>", with: " ")
+        // "</w>" → " " on scalars (a literal replacement, as Python's str.replace).
+        let scalars = UTF8Codec.decodeReplacing(bytes)
+        let marker: [UInt32] = [0x3C, 0x2F, 0x77, 0x3E]
+        var output: [UInt32] = []
+        output.reserveCapacity(scalars.count)
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == 0x3C, i + 4 <= scalars.count, scalars[i..<(i + 4)].elementsEqual(marker) {
+                output.append(0x20)
+                i += 4
+            } else {
+                output.append(scalars[i])
+                i += 1
+            }
+        }
+        return CLIPTextCleaner.string(output)
     }
 
     /// The cleaning this tokenizer applies before pre-tokenization (see `CLIPTextCleaner.clean`).

@@ -137,6 +137,9 @@ public struct CLIPVocabulary: Sendable {
         }
         let mergeLines = lines.dropFirst().prefix(max(0, mergeLimit))
         let merges = try Self.parseMergeLines(mergeLines, firstLineNumber: 2, path: path)
+        guard !merges.isEmpty else {
+            throw TextTokenizerError.malformedMerges(path: path, line: 2, reason: "no merges after the header line")
+        }
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(512 + merges.count + 2)
         var ordered: [String] = []
@@ -317,12 +320,13 @@ public struct CLIPVocabulary: Sendable {
         }
     }
 
+    /// The special token names a vocabulary uses (Hugging Face's unless it has open_clip's); the
+    /// designated initializer reports them missing after checking everything else.
     static func specialTokens(in vocabulary: [String: Int], path: String) throws -> (String, String) {
         for names in [huggingFaceSpecialTokens, openCLIPSpecialTokens] where vocabulary[names.0] != nil && vocabulary[names.1] != nil {
             return names
         }
-        let missing = vocabulary[huggingFaceSpecialTokens.0] == nil ? huggingFaceSpecialTokens.0 : huggingFaceSpecialTokens.1
-        throw TextTokenizerError.missingToken(path: path, token: missing, reason: "CLIP special token")
+        return huggingFaceSpecialTokens
     }
 }
 
