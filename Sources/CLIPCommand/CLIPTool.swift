@@ -7,6 +7,6 @@ struct CLIPTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
-        subcommands: []
+        subcommands: [TokenizeCommand.self]
     )
 }
