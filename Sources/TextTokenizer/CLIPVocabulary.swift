@@ -55,17 +55,19 @@ public struct CLIPVocabulary: Sendable {
             tokens[id] = token
         }
         let allTokens = tokens.map { $0 ?? "" }
-        let decoder = ByteLevel.shared.byteForScalar
+        let decoder = ByteLevel.shared.byteForScalarTable
         var tokenBytes: [[UInt8]] = []
         tokenBytes.reserveCapacity(allTokens.count)
         for (id, token) in allTokens.enumerated() {
             var bytes: [UInt8] = []
+            bytes.reserveCapacity(token.utf8.count)
             for scalar in token.unicodeScalars {
-                guard let byte = decoder[scalar.value] else {
+                let value = Int(scalar.value)
+                guard value < decoder.count, decoder[value] >= 0 else {
                     throw TextTokenizerError.malformedVocabulary(
                         path: path, reason: "token \(id) \"\(token)\" has U+\(String(scalar.value, radix: 16, uppercase: true)), which is not a byte-level symbol")
                 }
-                bytes.append(byte)
+                bytes.append(UInt8(decoder[value]))
             }
             tokenBytes.append(bytes)
         }
@@ -127,16 +129,16 @@ public struct CLIPVocabulary: Sendable {
     }
 
     init(bpeMergesData bytes: [UInt8], path: String, mergeLimit: Int) throws {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw TextTokenizerError.malformedMerges(path: path, line: 1, reason: "the file is not valid UTF-8")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Only the header and the first `mergeLimit` lines are used (the standard file has 262,145).
+        var lines = Self.lines(bytes[...], limit: max(0, mergeLimit) + 1)
         if lines.count > 1 && lines.last?.isEmpty == true { lines.removeLast() }
-        guard lines.count >= 1 else {
+        guard let header = lines.first, !header.isEmpty || lines.count > 1 else {
             throw TextTokenizerError.malformedMerges(path: path, line: 1, reason: "the file is empty")
         }
-        let mergeLines = lines.dropFirst().prefix(max(0, mergeLimit))
-        let merges = try Self.parseMergeLines(mergeLines, firstLineNumber: 2, path: path)
+        guard String(validating: header, as: UTF8.self) != nil else {
+            throw TextTokenizerError.malformedMerges(path: path, line: 1, reason: "the line is not valid UTF-8")
+        }
+        let merges = try Self.parseMergeLines(lines.dropFirst(), firstLineNumber: 2, path: path)
         guard !merges.isEmpty else {
             throw TextTokenizerError.malformedMerges(path: path, line: 2, reason: "no merges after the header line")
         }
@@ -159,17 +161,37 @@ public struct CLIPVocabulary: Sendable {
                       endToken: Self.openCLIPSpecialTokens.1, path: path)
     }
 
+    /// Lines of `bytes` split at LF (at most `limit` lines; the rest is ignored).
+    static func lines(_ bytes: ArraySlice<UInt8>, limit: Int = Int.max) -> [ArraySlice<UInt8>] {
+        var result: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex && result.count < limit {
+            if bytes[index] == 0x0A {
+                result.append(bytes[start..<index])
+                start = index + 1
+            }
+            index += 1
+        }
+        if result.count < limit { result.append(bytes[start..<bytes.endIndex]) }
+        return result
+    }
+
+    /// Merge lines: two tokens separated by spaces or tabs (a trailing CR is ignored).
     static func parseMergeLines<S: Sequence>(_ lines: S, firstLineNumber: Int, path: String) throws -> [(String, String, line: Int)]
-    where S.Element == Substring {
+    where S.Element == ArraySlice<UInt8> {
         var merges: [(String, String, line: Int)] = []
         var lineNumber = firstLineNumber
         for line in lines {
-            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            let parts = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D })
             guard parts.count == 2 else {
                 throw TextTokenizerError.malformedMerges(
                     path: path, line: lineNumber, reason: "expected two space-separated tokens, found \(parts.count)")
             }
-            merges.append((String(parts[0]), String(parts[1]), line: lineNumber))
+            guard let left = String(validating: parts[0], as: UTF8.self), let right = String(validating: parts[1], as: UTF8.self) else {
+                throw TextTokenizerError.malformedMerges(path: path, line: lineNumber, reason: "the line is not valid UTF-8")
+            }
+            merges.append((left, right, line: lineNumber))
             lineNumber += 1
         }
         return merges
@@ -182,13 +204,10 @@ public struct CLIPVocabulary: Sendable {
     public init(vocabularyJSON: URL, merges mergesURL: URL) throws {
         let vocabulary = try Self.parseVocabularyJSON(try Self.readFile(vocabularyJSON), path: vocabularyJSON.path)
         let bytes = try Self.readFile(mergesURL)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw TextTokenizerError.malformedMerges(path: mergesURL.path, line: 1, reason: "the file is not valid UTF-8")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
+        var lines = Self.lines(bytes[...])
+        while let last = lines.last, last.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.removeLast() }
         var first = 1
-        if let header = lines.first, header.hasPrefix("#version") {
+        if let header = lines.first, header.starts(with: Array("#version".utf8)) {
             lines.removeFirst()
             first = 2
         }
@@ -339,6 +358,8 @@ final class ByteLevel: Sendable {
     let byteForScalar: [UInt32: UInt8]
     /// The alphabet in the order open_clip lists it in its vocabulary.
     let scalarsInVocabularyOrder: [UInt32]
+    /// Byte of each scalar below U+0144 (-1 for scalars outside the alphabet).
+    let byteForScalarTable: [Int16]
 
     private init() {
         var printable: [Int] = Array(0x21...0x7E) + Array(0xA1...0xAC) + Array(0xAE...0xFF)
@@ -358,6 +379,9 @@ final class ByteLevel: Sendable {
         scalarForByte = forByte
         byteForScalar = forScalar
         scalarsInVocabularyOrder = scalars
+        var table = [Int16](repeating: -1, count: 0x144)
+        for (scalar, byte) in forScalar { table[Int(scalar)] = Int16(byte) }
+        byteForScalarTable = table
     }
 }
 

@@ -45,7 +45,7 @@ import Testing
 
     @Test func concurrentUseGivesSerialResults() async throws {
         let vocabulary = try CLIPVocabulary.bundled()
-        let texts = try jsonLines("openclip_parity.jsonl").compactMap { $0["text"] as? String }
+        let texts = try jsonLines("openclip_parity.jsonl").enumerated().filter { $0.offset % 3 == 0 }.compactMap { $0.element["text"] as? String }
         let expected = try CLIPTokenizer(vocabulary: vocabulary).tokenize(texts)
         for capacity in [100_000, 3] {
             let shared = try CLIPTokenizer(vocabulary: vocabulary, wordCacheCapacity: capacity)
