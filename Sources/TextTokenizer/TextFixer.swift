@@ -4,8 +4,11 @@
 enum TextFixer {
     /// ftfy fixes text in segments of at most this many code points (`max_decode_length`).
     static let maximumSegmentLength = 1_000_000
-    /// Upper bound on repair rounds of one segment (ftfy repeats its fixes until nothing changes).
-    static let maximumRounds = 64
+    /// Upper bound on repair rounds of one segment. ftfy repeats its fixes until nothing changes;
+    /// each round undoes one level of nested escaping such as `&amp;amp;amp;`, so real text needs a
+    /// few rounds. The bound only keeps adversarial input (over 10,000 nested levels) from running
+    /// for quadratic time.
+    static let maximumRounds = 10_000
 
     /// ftfy's `fix_text(text)` with the default `TextFixerConfig`.
     static func fixText(_ text: [UInt32]) -> [UInt32] {
