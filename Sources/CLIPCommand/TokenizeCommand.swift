@@ -27,7 +27,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            guard !texts.isEmpty else { throw CommandError("no text given (usage: clip tokenize [--model DIR] [--context-length N] TEXT...)") }
+            guard !texts.isEmpty else { throw TokenizeFailure("no text given (usage: clip tokenize [--model DIR] [--context-length N] TEXT...)") }
             let tokenizer = try makeTokenizer()
             var output = ""
             for text in texts {
@@ -47,7 +47,7 @@ struct TokenizeCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: model, isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("model directory \(model) does not exist")
+            throw TokenizeFailure("model directory \(model) does not exist")
         }
         if !CLIPVocabulary.directoryHasVocabulary(directory),
            FileManager.default.fileExists(atPath: directory.appendingPathComponent("open_clip_config.json").path) {
@@ -63,7 +63,7 @@ struct TokenizeCommand: ParsableCommand {
 }
 
 /// A command failure with a message.
-struct CommandError: Error, CustomStringConvertible {
+struct TokenizeFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
