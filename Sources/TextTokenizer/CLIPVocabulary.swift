@@ -75,7 +75,7 @@ public struct CLIPVocabulary: Sendable {
         var byteIDs = [Int32](repeating: 0, count: 256)
         var byteEndIDs = [Int32](repeating: 0, count: 256)
         for byte in 0..<256 {
-            let symbol = String(Character(Unicode.Scalar(symbols[byte])!))
+            let symbol = ByteLevel.symbol(symbols[byte])
             guard let id = vocabulary[symbol] else {
                 throw TextTokenizerError.missingToken(path: path, token: symbol, reason: "byte 0x\(String(byte, radix: 16)) needs a symbol")
             }
@@ -146,7 +146,7 @@ public struct CLIPVocabulary: Sendable {
         vocabulary.reserveCapacity(512 + merges.count + 2)
         var ordered: [String] = []
         for scalar in ByteLevel.shared.scalarsInVocabularyOrder {
-            ordered.append(String(Character(Unicode.Scalar(scalar)!)))
+            ordered.append(ByteLevel.symbol(scalar))
         }
         ordered += ordered.map { $0 + "</w>" }
         ordered += merges.map { $0.0 + $0.1 }
@@ -358,6 +358,13 @@ final class ByteLevel: Sendable {
     let byteForScalar: [UInt32: UInt8]
     /// The alphabet in the order open_clip lists it in its vocabulary.
     let scalarsInVocabularyOrder: [UInt32]
+    /// The one-scalar string of an alphabet symbol.
+    static func symbol(_ scalar: UInt32) -> String {
+        var bytes: [UInt8] = []
+        UTF8Codec.append(scalar, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Byte of each scalar below U+0144 (-1 for scalars outside the alphabet).
     let byteForScalarTable: [Int16]
 

@@ -79,36 +79,47 @@ enum EncodingRepair {
         var masks = [ClassMask]()
         masks.reserveCapacity(count)
         for scalar in text { masks.append(data.mask(scalar)) }
-
-        func matches(_ classIndex: Int, at position: Int) -> Bool {
-            let item = data.classes[classIndex]
-            var member = masks[position].contains(item.bit)
-            if !member && item.includesSpace { member = unicode.flags(text[position]).contains(.space) }
-            if !member && item.includesWord {
-                member = text[position] == 0x5F || unicode.flags(text[position]).contains(.alnum)
-            }
-            return member != item.negated
-        }
-
-        for start in 0..<count {
-            patternLoop: for pattern in data.patterns {
-                var position = start
-                for element in pattern {
-                    switch element {
+        let patterns = data.compiledPatterns
+        return masks.withUnsafeBufferPointer { masks in
+            text.withUnsafeBufferPointer { text in
+                @inline(__always)
+                func matches(_ element: BadnessMatcher, _ position: Int) -> Bool {
+                    switch element.kind {
                     case .startOfText:
-                        if position != 0 { continue patternLoop }
+                        return position == 0
                     case .anyButNewline:
-                        if position >= count || text[position] == 0x0A { continue patternLoop }
-                        position += 1
-                    case .characterClass(let index):
-                        if position >= count || !matches(index, at: position) { continue patternLoop }
-                        position += 1
+                        return position < count && text[position] != 0x0A
+                    case .characterClass:
+                        guard position < count else { return false }
+                        let mask = masks[position]
+                        var member = (mask.low & element.low) | (mask.high & element.high) != 0
+                        if !member && element.includesSpace { member = unicode.flags(text[position]).contains(.space) }
+                        if !member && element.includesWord {
+                            member = text[position] == 0x5F || unicode.flags(text[position]).contains(.alnum)
+                        }
+                        return member != element.negated
                     }
                 }
-                return true
+                for start in 0..<count {
+                    let mask = masks[start]
+                    patternLoop: for pattern in patterns {
+                        let first = pattern[0]
+                        // Fast rejection on the first element's own bits.
+                        if first.kind == .characterClass && !first.negated && !first.includesSpace && !first.includesWord
+                            && (mask.low & first.low) | (mask.high & first.high) == 0 {
+                            continue
+                        }
+                        var position = start
+                        for element in pattern {
+                            guard matches(element, position) else { continue patternLoop }
+                            if element.kind != .startOfText { position += 1 }
+                        }
+                        return true
+                    }
+                }
+                return false
             }
         }
-        return false
     }
 
     // MARK: - Byte-level transcoders

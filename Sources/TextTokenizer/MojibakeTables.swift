@@ -64,6 +64,18 @@ enum BadnessElement: Sendable {
     case startOfText
 }
 
+/// One element of a BADNESS_RE alternative, ready for matching.
+struct BadnessMatcher: Sendable {
+    enum Kind: Sendable { case characterClass, anyButNewline, startOfText }
+    var kind: Kind
+    /// The class's own bit (for `.characterClass`).
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    var negated = false
+    var includesSpace = false
+    var includesWord = false
+}
+
 /// A 128-bit set of class memberships.
 struct ClassMask: Sendable, Equatable {
     var low: UInt64 = 0
@@ -114,6 +126,7 @@ final class MojibakeData: Sendable {
 
     let classes: [BadnessClass]
     let patterns: [[BadnessElement]]
+    let compiledPatterns: [[BadnessMatcher]]
     /// Class memberships of ASCII scalars.
     let asciiMasks: [ClassMask]
     /// Class memberships of non-ASCII scalars.
@@ -162,6 +175,21 @@ final class MojibakeData: Sendable {
                 case "^": return .startOfText
                 case ".": return .anyButNewline
                 default: return .characterClass(Int(element) ?? 0)
+                }
+            }
+        }
+
+        compiledPatterns = patterns.map { pattern in
+            pattern.map { element -> BadnessMatcher in
+                switch element {
+                case .startOfText: return BadnessMatcher(kind: .startOfText)
+                case .anyButNewline: return BadnessMatcher(kind: .anyButNewline)
+                case .characterClass(let index):
+                    let item = classes[index]
+                    var bit = ClassMask()
+                    bit.insert(item.bit)
+                    return BadnessMatcher(kind: .characterClass, low: bit.low, high: bit.high, negated: item.negated,
+                                          includesSpace: item.includesSpace, includesWord: item.includesWord)
                 }
             }
         }
