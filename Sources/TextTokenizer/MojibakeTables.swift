@@ -92,7 +92,6 @@ struct ClassMask: Sendable, Equatable {
 }
 
 enum MojibakeTables {
-    static let classNames = ["utf8ContinuationStrict", "utf8FirstOf2", "utf8Continuation", "utf8FirstOf3", "utf8FirstOf4"]
 
     /// Ranges of every non-ASCII scalar that appears in a mojibake class (for `ScalarFlags.mojibakeClue`).
     static func clueRanges() -> [ClosedRange<UInt32>] {
@@ -132,7 +131,7 @@ final class MojibakeData: Sendable {
     /// Class memberships of non-ASCII scalars.
     let otherMasks: [UInt32: ClassMask]
 
-    /// UTF8_DETECTOR_RE classes (bits 0...4 in order of `MojibakeTables.classNames`).
+    /// UTF8_DETECTOR_RE classes (bits 0...4: continuation-strict, first-of-2, continuation, first-of-3, first-of-4).
     let utf8ClassesASCII: [UInt8]
     let utf8Classes: [UInt32: UInt8]
 
