@@ -13,13 +13,14 @@ let package = Package(
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+        .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
     ],
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev).
+        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev zlib1g-dev).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -31,6 +32,11 @@ let package = Package(
             providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
             name: "CPNG",
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
@@ -39,7 +45,7 @@ let package = Package(
         // Libraries.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
-        .target(name: "TextTokenizer", resources: [.copy("Resources")]),
+        .target(name: "TextTokenizer", dependencies: ["CZlib"], resources: [.copy("Resources")]),
         .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),
         .target(
             name: "CLIPModels",
@@ -61,6 +67,7 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+        .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
 
         // Tests.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

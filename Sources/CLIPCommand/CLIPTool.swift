@@ -12,7 +12,7 @@ struct CLIPTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
-        subcommands: [EmbedImageCommand.self, InfoCommand.self]
+        subcommands: [TokenizeCommand.self, EmbedTextCommand.self, EmbedImageCommand.self, InfoCommand.self]
     )
 
     static func main() {

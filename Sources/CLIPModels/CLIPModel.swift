@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import TensorCore
+import TextTokenizer
 
 /// A CLIP model: an image tower and a text tower that map images and texts into one embedding
 /// space, plus the learned temperature of their cosine similarities.
@@ -23,6 +24,10 @@ public final class CLIPModel: Sendable {
     public let weightDataType: String
     /// The directory the model was loaded from, when it was loaded with ``init(contentsOf:)``.
     public let directory: CLIPModelDirectory?
+    /// The tokenizer ``encode(texts:normalized:)`` uses: the directory's vocabulary files, or
+    /// CLIP's standard vocabulary for a model with the standard 49408-token vocabulary; `nil`
+    /// when neither applies.
+    public let tokenizer: CLIPTokenizer?
 
     /// Loads a model from a Hugging Face or OpenCLIP checkpoint directory (see
     /// ``CLIPModelDirectory`` for the files looked for).
@@ -30,8 +35,34 @@ public final class CLIPModel: Sendable {
     ///   or inconsistent.
     public convenience init(contentsOf url: URL) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
+        let tokenizer = try Self.loadTokenizer(for: directory)
         try self.init(architecture: directory.architecture, layout: directory.layout,
-                      weights: try directory.openWeights(), directory: directory)
+                      weights: try directory.openWeights(), directory: directory, tokenizer: tokenizer)
+    }
+
+    /// The directory's tokenizer; CLIP's standard one when the directory has no vocabulary files
+    /// and the model has the standard vocabulary.
+    static func loadTokenizer(for directory: CLIPModelDirectory) throws(CLIPModelError) -> CLIPTokenizer? {
+        let text = directory.architecture.text
+        let tokenizer: CLIPTokenizer
+        do {
+            if CLIPVocabulary.directoryHasVocabulary(directory.url) {
+                tokenizer = try CLIPTokenizer(directory: directory.url, contextLength: text.contextLength)
+            } else if text.vocabularySize == 49408, text.endOfTextTokenID == clipEndOfTextTokenID {
+                tokenizer = try CLIPTokenizer(contextLength: text.contextLength)
+            } else {
+                return nil
+            }
+        } catch {
+            throw .underlying(context: "tokenizer of \(directory.url.path)", message: "\(error)")
+        }
+        guard tokenizer.endOfTextID == text.endOfTextTokenID else {
+            throw .invalidConfiguration(
+                file: "tokenizer", key: "<|endoftext|>",
+                reason: "the tokenizer's end-of-text id \(tokenizer.endOfTextID) is not the id the model pools at "
+                    + "(\(text.endOfTextTokenID))")
+        }
+        return tokenizer
     }
 
     /// Builds a model from weights in either checkpoint layout.
@@ -52,7 +83,7 @@ public final class CLIPModel: Sendable {
     }
 
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
-         directory: CLIPModelDirectory? = nil) throws(CLIPModelError) {
+         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil) throws(CLIPModelError) {
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         let loader = WeightLoader(source: weights, binding: binding)
@@ -60,6 +91,7 @@ public final class CLIPModel: Sendable {
         self.architecture = architecture
         self.layout = layout
         self.directory = directory
+        self.tokenizer = tokenizer
         vision = try VisionTransformer(architecture: architecture.vision,
                                        embeddingDimension: architecture.embeddingDimension,
                                        binding: binding.vision, loader: loader)
@@ -90,6 +122,24 @@ public final class CLIPModel: Sendable {
     public func encode(tokenIDs: [[Int]], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
         let embeddings = try text.encode(tokenIDs: tokenIDs)
         return normalized ? l2Normalized(embeddings) : embeddings
+    }
+
+    /// The projected embeddings of a batch of texts, tokenized with ``tokenizer`` (texts longer
+    /// than the context are truncated, keeping the end-of-text token last).
+    /// - Parameters:
+    ///   - texts: the texts.
+    ///   - normalized: whether to scale each embedding to unit length.
+    /// - Returns: `[texts.count, embeddingDimension]`.
+    /// - Throws: `CLIPModelError.missingComponent` when the model has no tokenizer.
+    public func encode(texts: [String], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        guard let tokenizer else {
+            throw .missingComponent(
+                name: "tokenizer",
+                reason: "the model directory has no vocab.json + merges.txt or tokenizer.json and the model's "
+                    + "vocabulary is not CLIP's standard one")
+        }
+        guard !texts.isEmpty else { throw .emptyBatch(input: "texts") }
+        return try encode(tokenIDs: tokenizer.tokenize(texts), normalized: normalized)
     }
 
     private func l2Normalized(_ embeddings: Tensor) -> Tensor {

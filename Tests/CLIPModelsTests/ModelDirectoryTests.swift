@@ -101,3 +101,24 @@ private func copy(_ file: String, from model: String, to directory: URL) throws 
     }
     #expect(file == "open_clip_config.json" && reason.contains("ResNet"))
 }
+
+@Test func tokenizerComesWithTheStandardVocabularyOnly() throws {
+    // The tiny fixtures have their own small vocabularies and no tokenizer files.
+    let tiny = try CLIPModel(contentsOf: fixtureModel("hf-quickgelu"))
+    #expect(tiny.tokenizer == nil)
+    guard case .missingComponent(name: "tokenizer", _)? = modelError({ try tiny.encode(texts: ["a cat"]) }) else {
+        Issue.record("texts were encoded without a tokenizer")
+        return
+    }
+    // A configuration with CLIP's standard vocabulary gets the standard tokenizer, whose ids the
+    // model pools at (49407), with the model's context length.
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try copy("model.safetensors", from: "hf-quickgelu", to: directory)
+    let config = #"{"text_config": {"max_position_embeddings": 20, "eos_token_id": 2}}"#
+    try Data(config.utf8).write(to: directory.appendingPathComponent("config.json"))
+    let tokenizer = try #require(try CLIPModel.loadTokenizer(for: try CLIPModelDirectory(contentsOf: directory)))
+    #expect(tokenizer.tokenize(["a photo of a cat"]) == [[49406, 320, 1125, 539, 320, 2368, 49407]])
+    #expect(tokenizer.contextLength == 20)
+    #expect(tokenizer.tokenize(String(repeating: "cat ", count: 30)).count == 20)
+}
