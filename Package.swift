@@ -36,11 +36,14 @@ let package = Package(
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
         ),
 
+        // setjmp-protected decoding on top of libjpeg and libpng (Swift cannot catch their longjmp errors).
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
+
         // Libraries.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
         .target(name: "TextTokenizer", resources: [.copy("Resources")]),
-        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),
+        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs"]),
         .target(
             name: "CLIPModels",
             dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing"]
