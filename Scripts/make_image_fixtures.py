@@ -38,6 +38,7 @@ import transformers  # noqa: E402
 import open_clip  # noqa: E402
 import torchvision  # noqa: E402
 from open_clip.transform import image_transform  # noqa: E402
+from transformers.image_transforms import convert_to_rgb  # noqa: E402
 from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil  # noqa: E402
 
 VERSIONS = {"PIL": PIL.__version__, "transformers": transformers.__version__,
@@ -168,17 +169,33 @@ def _filter_rows(rows, bpp):
     return bytes(out)
 
 
-def write_png(path, array, bit_depth, color_type, interlaced=False):
-    """Writes a gray (color_type 0, array HxW) or RGB (2, HxWx3) PNG of 8 or 16 bits."""
+def write_png(path, array, bit_depth, color_type, interlaced=False, palette=None, transparency=None, extra=b""):
+    """Writes a PNG: color_type 0 gray (HxW), 2 RGB (HxWx3), 3 palette (HxW indices), 4 gray+alpha
+    (HxWx2), 6 RGBA (HxWx4); bit depths 1, 2, 4 (gray, palette), 8, 16. `transparency` is the
+    raw tRNS payload; `extra` is inserted before IDAT (e.g. an eXIf chunk)."""
     height, width = array.shape[:2]
-    channels = 1 if color_type == 0 else 3
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
     data = array.reshape(height, width, channels)
-    bpp = channels * bit_depth // 8
+    bpp = max(1, channels * bit_depth // 8)
 
     def raw_rows(sub):
-        if bit_depth == 16:
-            return [sub[r].astype(">u2").tobytes() for r in range(sub.shape[0])]
-        return [sub[r].astype(np.uint8).tobytes() for r in range(sub.shape[0])]
+        rows = []
+        for r in range(sub.shape[0]):
+            row = sub[r]
+            if bit_depth == 16:
+                rows.append(row.astype(">u2").tobytes())
+            elif bit_depth == 8:
+                rows.append(row.astype(np.uint8).tobytes())
+            else:
+                values = row.reshape(-1).astype(np.uint32)
+                per_byte = 8 // bit_depth
+                padded = np.zeros(-(-len(values) // per_byte) * per_byte, np.uint32)
+                padded[:len(values)] = values
+                packed = np.zeros(len(padded) // per_byte, np.uint32)
+                for j in range(per_byte):
+                    packed |= padded[j::per_byte] << (8 - bit_depth * (j + 1))
+                rows.append(packed.astype(np.uint8).tobytes())
+        return rows
 
     if interlaced:
         passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
@@ -190,7 +207,12 @@ def write_png(path, array, bit_depth, color_type, interlaced=False):
     else:
         stream = _filter_rows(raw_rows(data), bpp)
     header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 1 if interlaced else 0)
-    png = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(stream, 9)) + _chunk(b"IEND", b"")
+    png = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+    if palette is not None:
+        png += _chunk(b"PLTE", np.asarray(palette, np.uint8).reshape(-1).tobytes())
+    if transparency is not None:
+        png += _chunk(b"tRNS", transparency)
+    png += extra + _chunk(b"IDAT", zlib.compress(stream, 9)) + _chunk(b"IEND", b"")
     with open(path, "wb") as f:
         f.write(png)
 
@@ -342,6 +364,80 @@ def main():
     with open(os.path.join(IMAGES, "bomb_60000x60000.jpg"), "wb") as f:
         f.write(patched)
 
+    # ---------------- decoding references (small images, decoded pixels stored raw) ----------------
+    # Each: file -> expected upright RGB after decoding with alpha discarded, and (8-bit files with
+    # transparency) after compositing over white the way transformers 5's convert_to_rgb does.
+    decodes = []
+    rng = np.random.default_rng(99)
+    w, h = 23, 17
+
+    def add_decode(name, expected, composite=None):
+        save_rgb("decode_" + os.path.splitext(name)[0] + ".rgb", expected)
+        entry = {"image": name, "width": int(expected.shape[1]), "height": int(expected.shape[0]),
+                 "reference": "decode_" + os.path.splitext(name)[0] + ".rgb"}
+        if composite is not None:
+            save_rgb("decode_" + os.path.splitext(name)[0] + "__composite.rgb", composite)
+            entry["reference_composite"] = "decode_" + os.path.splitext(name)[0] + "__composite.rgb"
+        decodes.append(entry)
+
+    def pillow_rgb(name, composite=False):
+        with Image.open(os.path.join(IMAGES, name)) as im:
+            im.load()
+            if composite:
+                return convert_to_rgb(im, return_numpy=True)
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+
+    photo = photo_like(w, h, 50)
+    gray = np.asarray(Image.fromarray(photo).convert("L"))
+    for depth in (1, 2, 4):
+        levels = rng.integers(0, 1 << depth, size=(h, w))
+        name = f"png_gray{depth}bit.png"
+        write_png(os.path.join(IMAGES, name), levels, depth, 0)
+        add_decode(name, pillow_rgb(name))
+    levels = rng.integers(0, 4, size=(h, w))
+    write_png(os.path.join(IMAGES, "png_gray2bit_trns.png"), levels, 2, 0, transparency=struct.pack(">H", 2))
+    # No composite reference: Pillow compares the unscaled tRNS value (2) with the expanded samples
+    # (0, 85, 170, 255), so nothing is transparent; libpng (and the PNG spec) make level 2 transparent.
+    # DecodingTests checks our spec behaviour directly.
+    add_decode("png_gray2bit_trns.png", pillow_rgb("png_gray2bit_trns.png"))
+    write_png(os.path.join(IMAGES, "png_gray8_trns.png"), gray, 8, 0, transparency=struct.pack(">H", int(gray[5, 5])))
+    add_decode("png_gray8_trns.png", pillow_rgb("png_gray8_trns.png"), pillow_rgb("png_gray8_trns.png", composite=True))
+    palette = rng.integers(0, 256, size=(16, 3))
+    indices = rng.integers(0, 16, size=(h, w))
+    write_png(os.path.join(IMAGES, "png_palette4bit_trns.png"), indices, 4, 3, palette=palette,
+              transparency=bytes([255, 0, 128, 30]))
+    add_decode("png_palette4bit_trns.png", pillow_rgb("png_palette4bit_trns.png"),
+               pillow_rgb("png_palette4bit_trns.png", composite=True))
+    write_png(os.path.join(IMAGES, "png_palette1bit.png"), indices % 2, 1, 3, palette=palette[:2])
+    add_decode("png_palette1bit.png", pillow_rgb("png_palette1bit.png"))
+    write_png(os.path.join(IMAGES, "png_rgb8_trns.png"), photo, 8, 2,
+              transparency=struct.pack(">HHH", *[int(v) for v in photo[3, 4]]))
+    add_decode("png_rgb8_trns.png", pillow_rgb("png_rgb8_trns.png"), pillow_rgb("png_rgb8_trns.png", composite=True))
+    alpha8 = rng.integers(0, 256, size=(h, w), dtype=np.uint8)
+    write_png(os.path.join(IMAGES, "png_rgba8_interlaced.png"), np.dstack([photo, alpha8]), 8, 6, interlaced=True)
+    add_decode("png_rgba8_interlaced.png", pillow_rgb("png_rgba8_interlaced.png"),
+               pillow_rgb("png_rgba8_interlaced.png", composite=True))
+    deep = rng.integers(0, 65536, size=(h, w, 4)).astype(np.uint32)
+    write_png(os.path.join(IMAGES, "png_rgba16.png"), deep, 16, 6)
+    add_decode("png_rgba16.png", ((deep[..., :3] + 128) // 257).astype(np.uint8))
+    write_png(os.path.join(IMAGES, "png_gray16_alpha.png"), deep[..., :2], 16, 4)
+    add_decode("png_gray16_alpha.png", np.repeat(((deep[..., :1] + 128) // 257).astype(np.uint8), 3, axis=2))
+    write_png(os.path.join(IMAGES, "png_gray16_interlaced.png"), deep[..., 0], 16, 0, interlaced=True)
+    add_decode("png_gray16_interlaced.png", np.repeat(((deep[..., :1] + 128) // 257).astype(np.uint8), 3, axis=2))
+    exif_chunk = _chunk(b"eXIf", exif_with_orientation(6)[6:] if exif_with_orientation(6).startswith(b"Exif") else exif_with_orientation(6))
+    write_png(os.path.join(IMAGES, "png_exif6.png"), photo, 8, 2, extra=exif_chunk)
+    add_decode("png_exif6.png", pillow_rgb("png_exif6.png"))
+    assert pillow_rgb("png_exif6.png").shape[:2] == (w, h), "Pillow did not apply the PNG eXIf orientation"
+    for name, save in (("jpeg_420_odd.jpg", {"subsampling": 2}), ("jpeg_422_odd.jpg", {"subsampling": 1}),
+                       ("jpeg_444_odd.jpg", {"subsampling": 0}), ("jpeg_progressive_odd.jpg", {"progressive": True}),
+                       ("jpeg_restart_odd.jpg", {"restart_marker_blocks": 1})):
+        Image.fromarray(photo_like(37, 29, 60)).save(os.path.join(IMAGES, name), quality=90, **save)
+        add_decode(name, pillow_rgb(name))
+    Image.fromarray(photo_like(37, 29, 61)).convert("CMYK").save(os.path.join(IMAGES, "jpeg_cmyk_odd.jpg"), quality=90)
+    add_decode("jpeg_cmyk_odd.jpg", pillow_rgb("jpeg_cmyk_odd.jpg"))
+    Image.fromarray(photo_like(37, 29, 62)).convert("L").save(os.path.join(IMAGES, "jpeg_gray_odd.jpg"), quality=90)
+    add_decode("jpeg_gray_odd.jpg", pillow_rgb("jpeg_gray_odd.jpg"))
+
     # ---------------- preprocessing references ----------------
     clip64 = {"size": {"shortest_edge": 64}, "crop_size": {"height": 64, "width": 64}}
     configs = {
@@ -456,6 +552,7 @@ def main():
         "configs": configs,
         "openclip_configs": openclip_configs,
         "cases": cases,
+        "decodes": decodes,
         "resizes": resizes,
         "orientation_source": {"width": 3, "height": 2, "pixels": tiny.reshape(-1).tolist()},
         "orientations": orientations,
@@ -464,7 +561,7 @@ def main():
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
     total = sum(os.path.getsize(os.path.join(d, n)) for d in (IMAGES, REFERENCE) for n in os.listdir(d))
-    print(f"{len(cases)} preprocessing cases, {len(resizes)} resize cases, {total / 1024:.0f} KiB of fixtures")
+    print(f"{len(cases)} preprocessing cases, {len(decodes)} decoding cases, {len(resizes)} resize cases, {total / 1024:.0f} KiB of fixtures")
 
 
 if __name__ == "__main__":

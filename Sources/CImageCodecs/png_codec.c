@@ -141,7 +141,8 @@ sc_codec_status sc_png_open(const uint8_t *data, size_t size, int keep_alpha,
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(decoder->png);
     if (keep_alpha) {
         if (has_trns) png_set_tRNS_to_alpha(decoder->png);
-    } else if (has_alpha_channel) {
+    } else if (has_alpha_channel || has_trns) {
+        /* Palette and low-bit-depth expansion also turn tRNS into alpha; drop it afterwards. */
         png_set_strip_alpha(decoder->png);
     }
     if (bit_depth == 16) png_set_scale_16(decoder->png);
