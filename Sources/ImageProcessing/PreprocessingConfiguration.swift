@@ -377,15 +377,16 @@ extension PreprocessingConfiguration {
     public init(openCLIPJSON data: Data, file: String = "open_clip_config.json") throws(ImageProcessingError) {
         let root = try ConfigReader(data: data, file: file)
         let preprocess = try root.object("preprocess_cfg", prefix: "")
-        var size: JSONValue = .number(224)
-        if let value = preprocess?.value("size") { size = value }
+        let reader = preprocess ?? root.emptyChild(prefix: "preprocess_cfg.")
+        // OpenCLIP overrides the preprocess size with the vision tower's image size.
+        var sizeSource = (reader: reader, key: "size", value: JSONValue.number(224))
+        if let value = reader.value("size") { sizeSource = (reader, "size", value) }
         if let model = try root.object("model_cfg", prefix: ""),
            let vision = try model.object("vision_cfg", prefix: "model_cfg."),
            let imageSize = vision.value("image_size") {
-            size = imageSize
+            sizeSource = (vision, "image_size", imageSize)
         }
-        let reader = preprocess ?? root.emptyChild(prefix: "preprocess_cfg.")
-        let (height, width) = try reader.heightWidth(size, key: "size")
+        let (height, width) = try sizeSource.reader.heightWidth(sizeSource.value, key: sizeSource.key)
 
         if let mode = try reader.string("mode"), mode != "RGB" {
             throw .invalidConfiguration(file: file, key: reader.prefix + "mode", reason: "only \"RGB\" is supported, got \"\(mode)\"")
