@@ -8,6 +8,8 @@ import COpenBLAS
 public enum Kernels {
     /// The SIMD vector used by the elementwise kernels.
     public typealias Vector = SIMD16<Float>
+    /// The integer vector with the same lane count, for bit manipulation.
+    public typealias IntVector = SIMD16<Int32>
     @usableFromInline static let width = Vector.scalarCount
 
     // MARK: Matrix products
@@ -166,7 +168,7 @@ public enum Kernels {
         }
     }
 
-    @usableFromInline static var width16: Int { 16 }
+    @usableFromInline static var width16: Int { Vector.scalarCount }
 
     /// Softmax of each of `rows` rows of `width` elements, in place, after adding `mask`
     /// (`[rows, width]`, typically `-inf` above the diagonal for causal attention) when given.
@@ -237,11 +239,10 @@ public enum Kernels {
     }
 
     /// The largest of `count` elements (`-inf` when `count` is 0).
-    @inlinable
     public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = Vector(repeating: -.infinity)
         var i = 0
-        while i + width <= count { acc = pointwiseMax(acc, load(x + i)); i += width }
+        while i + width <= count { acc = maximum(acc, load(x + i)); i += width }
         var best = acc.max()
         while i < count { best = Swift.max(best, x[i]); i += 1 }
         return best

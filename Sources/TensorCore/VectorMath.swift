@@ -1,20 +1,25 @@
 // Vectorized transcendental functions for the activation and softmax kernels.
 
 extension Kernels {
-    /// `e^x` per lane, accurate to about 2 ulp over the Float32 range (Cody–Waite range
-    /// reduction, degree-6 minimax-style polynomial); underflows to 0 below about −103 and
-    /// overflows to +inf above about 88.7.
+    /// `e^x` per lane, accurate to about 2 ulp (Cody–Waite range reduction, degree-6
+    /// polynomial); 0 below about −87.34 (where the true value is subnormal) and +inf above
+    /// about 88.72.
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
         let upper = Vector(repeating: 88.72283935546875)
-        let lower = Vector(repeating: -103.97208404541016)
-        let clamped = x.clamped(lowerBound: lower, upperBound: upper)
-        // n = round(x / ln 2)
-        let n = (clamped * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
+        // Below about −87.34 the result is subnormal (< 1.2e-38); it is returned as 0.
+        let lower = Vector(repeating: -87.336_544_750_553_1)
+        let clamped = minimum(maximum(x, lower), upper)
+        // n = round(x / ln 2): adding 1.5·2^23 rounds to the nearest integer (ties to even) and
+        // leaves n in the low mantissa bits, so no per-lane rounding call is needed.
+        let magic = Vector(repeating: 12_582_912)
+        let shifted = clamped * 1.442_695_040_888_963_4 + magic
+        let n = shifted - magic
+        let ni = unsafeBitCast(shifted, to: IntVector.self) &- 0x4B40_0000
         // r = x − n·ln2, with ln 2 split in two parts so the product is exact.
         var r = clamped - n * 0.693_359_375
         r = r - n * -2.121_944_400_546_905_8e-4
-        // exp(r) on |r| ≤ ln2/2: Taylor-like polynomial with coefficients of 1/k!.
+        // exp(r) on |r| ≤ ln2/2: polynomial with coefficients close to 1/k!.
         var p = Vector(repeating: 1.987_569_150_0e-4)
         p = p * r + 1.398_199_950_7e-3
         p = p * r + 8.333_451_907_3e-3
@@ -22,17 +27,29 @@ extension Kernels {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         p = p * r * r + r + 1
-        // Scale by 2^n in two steps so that n down to −150 still gives correct subnormals.
-        let ni = SIMD16<Int32>(n)
-        let half1 = ni / 2
-        let half2 = ni &- half1
-        let s1 = unsafeBitCast((half1 &+ 127) &<< 23, to: Vector.self)
-        let s2 = unsafeBitCast((half2 &+ 127) &<< 23, to: Vector.self)
-        var result = p * s1 * s2
-        result.replace(with: Vector(repeating: 0), where: x .< lower)
-        result.replace(with: Vector(repeating: .infinity), where: x .> upper)
-        result.replace(with: x, where: x .!= x)  // NaN stays NaN
-        return result
+        // Scale by 2^n through the exponent bits (n ∈ [−126, 128] here).
+        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vector.self)
+        var result = p * scale
+        // Below the clamp the true value is 0 (or a subnormal smaller than the polynomial can
+        // resolve); above it, +inf; NaN propagates.
+        result = select(Vector(repeating: 0), result, where: x .< lower)
+        result = select(Vector(repeating: .infinity), result, where: x .> upper)
+        return select(x, result, where: x .!= x)
+    }
+
+    /// The lane-wise maximum (the standard library's `pointwiseMax` compiles to a scalar loop).
+    @inline(__always)
+    static func maximum(_ a: Vector, _ b: Vector) -> Vector { select(a, b, where: a .> b) }
+
+    /// The lane-wise minimum.
+    @inline(__always)
+    static func minimum(_ a: Vector, _ b: Vector) -> Vector { select(a, b, where: a .< b) }
+
+    /// `whereTrue` in the lanes where `mask` is set, `otherwise` elsewhere
+    /// (`replacing(with:where:)` compiles to a compare-and-blend without per-lane code).
+    @inline(__always)
+    static func select(_ whereTrue: Vector, _ otherwise: Vector, where mask: SIMDMask<IntVector>) -> Vector {
+        otherwise.replacing(with: whereTrue, where: mask)
     }
 
     /// `1 + erf(x)` per lane, absolute error below about 1.5e-7 (Abramowitz & Stegun formula
@@ -48,13 +65,11 @@ extension Kernels {
         p = p * t + -0.284_496_736
         p = p * t + 0.254_829_592
         let q = p * t * exp(-a * a)
-        var result = 2 - q
-        result.replace(with: q, where: x .< 0)
-        return result
+        return select(q, 2 - q, where: x .< 0)
     }
 
     @inline(__always)
     static func abs(_ x: Vector) -> Vector {
-        unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7fff_ffff, to: Vector.self)
+        unsafeBitCast(unsafeBitCast(x, to: IntVector.self) & 0x7fff_ffff, to: Vector.self)
     }
 }

@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+// Benchmarks for swift-clip, kept in their own package so that users of the library never
+// build the benchmark framework. Run from this directory: `swift package benchmark`.
+import PackageDescription
+
+let package = Package(
+    name: "swift-clip-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "swift-clip", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "TensorCoreBenchmarks",
+            dependencies: [
+                .product(name: "TensorCore", package: "swift-clip"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/TensorCoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

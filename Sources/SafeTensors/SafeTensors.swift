@@ -1,1 +1,0 @@
-// Module SafeTensors: see ARCHITECTURE.md.
