@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+        .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
     ],
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
@@ -64,6 +65,8 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+        .executableTarget(
+            name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
 
         // Tests.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

@@ -323,10 +323,10 @@ def main():
     png_pil("thin_13x400.png", Image.fromarray(gradient_rgb(13, 400, 10)))
     png_pil("wide_1000x37.png", Image.fromarray(gradient_rgb(1000, 37, 11)))
     png_pil("gray_200x150.png", Image.fromarray(photo_like(200, 150, 12)).convert("L"))
-    rgba = photo_like(180, 140, 13)
-    alpha = np.clip(np.linspace(-60, 320, 180)[None, :] + np.linspace(0, 0, 140)[:, None], 0, 255).astype(np.uint8)
+    rgba = photo_like(150, 110, 13)
+    alpha = np.clip(np.linspace(-60, 320, 150)[None, :] + np.zeros((110, 1)), 0, 255).astype(np.uint8)
     alpha[40:60, :] = 0
-    png_pil("rgba_180x140.png", Image.fromarray(np.dstack([rgba, alpha]), "RGBA"))
+    png_pil("rgba_150x110.png", Image.fromarray(np.dstack([rgba, alpha]), "RGBA"))
     palette_source = Image.fromarray(photo_like(160, 120, 14)).quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     palette_pixels = np.asarray(palette_source)
     png_pil("palette_160x120.png", palette_source, transparency=int(palette_pixels[60, 80]))
@@ -336,10 +336,10 @@ def main():
 
     # 16-bit and interlaced PNGs with the writer above; our conversion of 16 bits is round(v / 257).
     rng = np.random.default_rng(16)
-    deep = (photo_like(120, 90, 16).astype(np.uint32) * 257 + rng.integers(-128, 128, size=(90, 120, 3))).clip(0, 65535)
-    write_png(os.path.join(IMAGES, "rgb16_120x90.png"), deep.astype(np.uint16), 16, 2)
-    upright["rgb16_120x90.png"] = ((deep + 128) // 257).astype(np.uint8)
-    with Image.open(os.path.join(IMAGES, "rgb16_120x90.png")) as check:   # Pillow keeps the high byte
+    deep = (photo_like(96, 72, 16).astype(np.uint32) * 257 + rng.integers(-128, 128, size=(72, 96, 3))).clip(0, 65535)
+    write_png(os.path.join(IMAGES, "rgb16_96x72.png"), deep.astype(np.uint16), 16, 2)
+    upright["rgb16_96x72.png"] = ((deep + 128) // 257).astype(np.uint8)
+    with Image.open(os.path.join(IMAGES, "rgb16_96x72.png")) as check:   # Pillow keeps the high byte
         assert np.array_equal(np.asarray(check.convert("RGB")), (deep >> 8).astype(np.uint8))
     gray_deep = np.tile(np.arange(256, dtype=np.uint32)[None, :], (256, 1)) * 256 + np.arange(256, dtype=np.uint32)[:, None]
     write_png(os.path.join(IMAGES, "gray16_ramp_256x256.png"), gray_deep.astype(np.uint16), 16, 0)
@@ -498,7 +498,7 @@ def main():
     add_case("thin_13x400.png", "capped64to80")
     add_case("landscape_640x480.jpg", "bilinear64")
     add_case("portrait_360x480.jpg", "custom_stats64", store_float=True)
-    add_case("rgba_180x140.png", "clip64", alpha="compositeOverWhite")
+    add_case("rgba_150x110.png", "clip64", alpha="compositeOverWhite")
     add_case("palette_160x120.png", "clip64", alpha="compositeOverWhite")
     add_case("grayalpha_90x70.png", "clip64", alpha="compositeOverWhite")
     add_case("progressive_300x201.jpg", "openclip_shortest64", store_float=True)
@@ -522,7 +522,7 @@ def main():
     add_resize((640, 480), 1, (150, 97))          # down, factor ~4.3 and ~4.9
     add_resize((640, 480), 2, (233, 17))          # down, very different factors
     add_resize((1000, 37), 3, (298, 11))          # very wide
-    add_resize((61, 43), 4, (160, 117))           # up
+    add_resize((61, 43), 4, (131, 89))            # up
     add_resize((50, 300), 5, (97, 61))            # up horizontally, down vertically
     add_resize((120, 90), 6, (120, 41))           # vertical pass only
     add_resize((120, 90), 7, (57, 90))            # horizontal pass only

@@ -34,7 +34,7 @@ public enum ImageProcessingError: Error, Equatable, Sendable, CustomStringConver
     public var description: String {
         switch self {
         case let .fileUnreadable(path, reason):
-            return "cannot read image file \(path): \(reason)"
+            return "cannot read \(path): \(reason)"
         case let .emptyInput(source):
             return "\(source): the image data is empty"
         case let .unrecognizedFormat(source, signature):

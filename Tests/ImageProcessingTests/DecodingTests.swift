@@ -69,19 +69,19 @@ import Testing
     }
 
     @Test func rawRGBAndRGBABuffersMatchTheDecodedFile() throws {
-        let rgbaFile = try ImageLoader().decodedImage(from: Fixtures.data("rgba_180x140.png"))
+        let rgbaFile = try ImageLoader().decodedImage(from: Fixtures.data("rgba_150x110.png"))
         // Discarding alpha is the default: the decoder already dropped it.
         #expect(rgbaFile.layout == .rgb)
         let withAlpha = try ImageLoader(options: DecodingOptions(alpha: .compositeOverWhite))
-            .decodedImage(from: Fixtures.data("rgba_180x140.png"))
+            .decodedImage(from: Fixtures.data("rgba_150x110.png"))
         #expect(withAlpha.layout == .rgba)
-        let fromRaw = try RGBImage(width: 180, height: 140, pixels: withAlpha.pixels, layout: .rgba)
+        let fromRaw = try RGBImage(width: 150, height: 110, pixels: withAlpha.pixels, layout: .rgba)
         #expect(fromRaw.pixels == rgbaFile.pixels)
-        let composited = try RGBImage(width: 180, height: 140, pixels: withAlpha.pixels, layout: .rgba,
+        let composited = try RGBImage(width: 150, height: 110, pixels: withAlpha.pixels, layout: .rgba,
                                       alpha: .compositeOverWhite)
         #expect(composited == withAlpha.rgbImage(alpha: .compositeOverWhite))
 
-        let rgb = try RGBImage(width: 180, height: 140, pixels: rgbaFile.pixels, layout: .rgb)
+        let rgb = try RGBImage(width: 150, height: 110, pixels: rgbaFile.pixels, layout: .rgb)
         #expect(rgb.pixels == rgbaFile.pixels)
         let gray = try RGBImage(width: 2, height: 1, pixels: [7, 200], layout: .gray)
         #expect(gray.pixels == [7, 7, 7, 200, 200, 200])

@@ -70,7 +70,7 @@ import TensorCore
         let images = Set(try Self.cases().map(\.image))
         for required in ["landscape_640x480.jpg", "portrait_360x480.jpg", "tiny_1x1.png", "thin_13x400.png",
                          "wide_1000x37.png", "exact_224x224.jpg", "gray_320x240.jpg", "gray_200x150.png",
-                         "rgba_180x140.png", "palette_160x120.png", "rgb16_120x90.png", "interlaced_150x100.png",
+                         "rgba_150x110.png", "palette_160x120.png", "rgb16_96x72.png", "interlaced_150x100.png",
                          "progressive_300x201.jpg", "cmyk_200x160.jpg", "exif3_160x120.jpg", "exif6_160x120.jpg",
                          "exif8_160x120.jpg"] {
             #expect(images.contains(required), "missing fixture \(required)")
