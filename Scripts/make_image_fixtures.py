@@ -4,7 +4,8 @@
 Pinned reference versions (checked at start; the script refuses to run with others):
     pillow 13.0.0, transformers 5.24.0, open_clip_torch 3.3.0, torchvision 0.29.2, numpy 2.4.6
 
-Never run by CI or `swift test`; run it by hand from the repository root:
+Never run by CI or `swift test`; run it by hand from the repository root (it also needs a C compiler
+and libjpeg-dev for the YCCK JPEG, see write_ycck_jpeg.c):
 
     python3 Scripts/make_image_fixtures.py
 
@@ -23,8 +24,11 @@ differs by up to one 8-bit level, so it is not the reference.
 """
 import json
 import os
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 import zlib
 
 import numpy as np
@@ -435,6 +439,18 @@ def main():
         add_decode(name, pillow_rgb(name))
     Image.fromarray(photo_like(37, 29, 61)).convert("CMYK").save(os.path.join(IMAGES, "jpeg_cmyk_odd.jpg"), quality=90)
     add_decode("jpeg_cmyk_odd.jpg", pillow_rgb("jpeg_cmyk_odd.jpg"))
+    # YCCK: Pillow cannot write it; a 40-line libjpeg program does (needs cc and libjpeg-dev).
+    cmyk_inverted = 255 - np.asarray(Image.fromarray(photo_like(37, 29, 63)).convert("CMYK"))
+    with tempfile.TemporaryDirectory() as scratch:
+        tool = os.path.join(scratch, "write_ycck_jpeg")
+        subprocess.run([shutil.which("cc") or "cc", "-O2", "-o", tool,
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "write_ycck_jpeg.c"), "-ljpeg"],
+                       check=True)
+        with open(os.path.join(IMAGES, "jpeg_ycck_odd.jpg"), "wb") as out:
+            subprocess.run([tool, "37", "29"], input=np.ascontiguousarray(cmyk_inverted).tobytes(), stdout=out, check=True)
+    with Image.open(os.path.join(IMAGES, "jpeg_ycck_odd.jpg")) as check:
+        assert check.mode == "CMYK" and check.info.get("adobe_transform") == 2, (check.mode, check.info)
+    add_decode("jpeg_ycck_odd.jpg", pillow_rgb("jpeg_ycck_odd.jpg"))
     Image.fromarray(photo_like(37, 29, 62)).convert("L").save(os.path.join(IMAGES, "jpeg_gray_odd.jpg"), quality=90)
     add_decode("jpeg_gray_odd.jpg", pillow_rgb("jpeg_gray_odd.jpg"))
 

@@ -16,12 +16,17 @@ public struct JPEGDecoder: ImageDecoder {
         self.maximumScanCount = maximumScanCount
     }
 
+    /// `"JPEG"`.
     public var formatName: String { "JPEG" }
 
+    /// Whether the data starts with a JPEG SOI marker followed by another marker.
     public func recognizes(_ data: Data) -> Bool {
         data.count >= 3 && data.starts(with: [0xFF, 0xD8, 0xFF])
     }
 
+    /// Decodes to RGB (`DecodedImage.layout == .rgb`) with the file's EXIF orientation.
+    /// - Throws: `ImageProcessingError` (`truncatedImage`, `corruptImage`, `unsupportedImage`,
+    ///   `imageTooLarge` from the header before any pixel memory is allocated, `outOfMemory`).
     public func decode(_ data: Data, options: DecodingOptions, source: String) throws -> DecodedImage {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws(ImageProcessingError) -> DecodedImage in
             guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count > 0 else {
@@ -46,7 +51,7 @@ public struct JPEGDecoder: ImageDecoder {
                 orientation = .up
             }
 
-            let count = width * height * 3
+            let count = try RGBImage.byteCount(width: width, height: height, channels: 3, source: source)
             var status = SC_CODEC_OK
             let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 status = sc_jpeg_decode_rgb(decoder, buffer.baseAddress, count, &message, message.count)
@@ -72,12 +77,18 @@ public struct PNGDecoder: ImageDecoder {
     /// A PNG decoder.
     public init() {}
 
+    /// `"PNG"`.
     public var formatName: String { "PNG" }
 
+    /// Whether the data starts with the 8-byte PNG signature.
     public func recognizes(_ data: Data) -> Bool {
         data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     }
 
+    /// Decodes to RGB, or RGBA when `options.alpha` composites transparency, with the orientation
+    /// of an `eXIf` chunk.
+    /// - Throws: `ImageProcessingError` (`truncatedImage`, `corruptImage`, `unsupportedImage`,
+    ///   `imageTooLarge` from the header before any pixel memory is allocated, `outOfMemory`).
     public func decode(_ data: Data, options: DecodingOptions, source: String) throws -> DecodedImage {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws(ImageProcessingError) -> DecodedImage in
             guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count > 0 else {
@@ -102,7 +113,7 @@ public struct PNGDecoder: ImageDecoder {
                 orientation = .up
             }
             let layout: PixelLayout = header.output_channels == 4 ? .rgba : .rgb
-            let count = width * height * layout.channelCount
+            let count = try RGBImage.byteCount(width: width, height: height, channels: layout.channelCount, source: source)
             var status = SC_CODEC_OK
             let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 status = sc_png_decode(decoder, buffer.baseAddress, count, &message, message.count)

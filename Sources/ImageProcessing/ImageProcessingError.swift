@@ -31,6 +31,7 @@ public enum ImageProcessingError: Error, Equatable, Sendable, CustomStringConver
     /// A resize or crop target of zero or negative size.
     case invalidTargetSize(operation: String, width: Int, height: Int)
 
+    /// A one-line message naming the input and the problem.
     public var description: String {
         switch self {
         case let .fileUnreadable(path, reason):

@@ -18,6 +18,7 @@ public enum NumpyFileError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The data after the header has the wrong number of bytes for the shape.
     case dataSizeMismatch(source: String, shape: [Int], expectedBytes: Int, actualBytes: Int)
 
+    /// A one-line message naming the file and the problem.
     public var description: String {
         switch self {
         case let .ioFailed(path, reason): return "\(path): \(reason)"

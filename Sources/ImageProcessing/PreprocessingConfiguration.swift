@@ -136,6 +136,7 @@ public struct PreprocessingConfiguration: Sendable, Equatable {
         self.normalization = normalization
     }
 
+    /// Configurations are equal when every setting is.
     public static func == (lhs: PreprocessingConfiguration, rhs: PreprocessingConfiguration) -> Bool {
         lhs.resize == rhs.resize && lhs.filter == rhs.filter && lhs.crop == rhs.crop
             && lhs.cropConvention == rhs.cropConvention && lhs.paddingValue == rhs.paddingValue

@@ -22,6 +22,7 @@ public enum PixelLayout: Sendable, Equatable, CustomStringConvertible {
     /// Whether the last channel is alpha.
     public var hasAlpha: Bool { self == .grayAlpha || self == .rgba }
 
+    /// The layout's short name, e.g. `rgba8`.
     public var description: String {
         switch self {
         case .gray: return "gray8"

@@ -24,6 +24,7 @@ public enum ResamplingFilter: Int, Sendable, CaseIterable, CustomStringConvertib
     /// Hamming-windowed sinc; Pillow's `HAMMING` (= 5).
     case hamming = 5
 
+    /// The filter's lowercase name, e.g. `bicubic`.
     public var description: String {
         switch self {
         case .lanczos: return "lanczos"
