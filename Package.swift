@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+        .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
         .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
     ],
     dependencies: [
@@ -20,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev).
+        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev zlib1g-dev).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -30,6 +31,11 @@ let package = Package(
             name: "CJPEG",
             pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .systemLibrary(
             name: "CPNG",
@@ -43,7 +49,7 @@ let package = Package(
         // Libraries.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
-        .target(name: "TextTokenizer", resources: [.copy("Resources")]),
+        .target(name: "TextTokenizer", dependencies: ["CZlib"], resources: [.copy("Resources")]),
         .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs"]),
         .target(
             name: "CLIPModels",
@@ -65,6 +71,7 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+        .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
         .executableTarget(
             name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
 

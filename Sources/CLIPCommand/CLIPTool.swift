@@ -12,7 +12,7 @@ struct CLIPTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
-        subcommands: [InfoCommand.self, PreprocessCommand.self]
+        subcommands: [TokenizeCommand.self, InfoCommand.self, PreprocessCommand.self]
     )
 
     static func main() {
