@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
         .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
+        .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
     ],
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
@@ -42,11 +43,14 @@ let package = Package(
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
         ),
 
+        // setjmp-protected decoding on top of libjpeg and libpng (Swift cannot catch their longjmp errors).
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
+
         // Libraries.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
         .target(name: "TextTokenizer", dependencies: ["CZlib"], resources: [.copy("Resources")]),
-        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),
+        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs"]),
         .target(
             name: "CLIPModels",
             dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing"]
@@ -68,6 +72,8 @@ let package = Package(
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
         .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
+        .executableTarget(
+            name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
 
         // Tests.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

@@ -27,7 +27,9 @@ Models (sizes deliberately unlike ViT-B/32 so that nothing can be hard-coded):
                              head_width 16, 2 layers, mlp_ratio 2.5. Text: vocab 300, context 24,
                              width 24, 4 heads, 2 layers, mlp_ratio 3. embed_dim 24.
 
-References (references/<model>/): image.npy ([3, embed]) for pixels/<size>.npy, and
+References (references/<model>/): image-file.npy ([1, embed], hf-quickgelu and openclip-gelu)
+for images/sample_64x48.png through CLIPImageProcessor (Pillow backend) at the model's size or
+open_clip's inference transform; image.npy ([3, embed]) for pixels/<size>.npy, and
 text-pad-zero.npy / text-pad-eot.npy ([4, embed]) for the id batches in tokens.json, padded to
 the context length with 0 and with the end-of-text id. Every reference is computed in float32
 from the weights as stored (F16/BF16 values widened exactly to float32).
@@ -106,6 +108,20 @@ def token_batches(context, bos, eot, seed):
     return sequences, pad_zero, pad_eot
 
 
+def sample_image(root):
+    """A 64×48 RGB PNG (smooth gradients plus seeded noise), for the image-file path."""
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    y, x = np.mgrid[0:48, 0:64]
+    base = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype(np.float64)
+    noisy = np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8)
+    path = root / "images" / "sample_64x48.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(noisy, "RGB").save(path, optimize=False)
+    return Image.open(path).convert("RGB")
+
+
 def pixels(size, seed):
     g = torch.Generator().manual_seed(seed)
     return torch.randn((3, 3, size, size), generator=g, dtype=torch.float32)
@@ -174,6 +190,15 @@ def make_hf_quickgelu(root):
         write_references(root, name, image, text0, text1,
                          {"pixels": "pixels/32.npy", "tokens": "hf-quickgelu", "stored_dtype": str(dtype),
                           "logit_scale": 4.0})
+        if dtype == torch.float32:
+            # An image file through CLIPImageProcessor's defaults (Pillow backend) at the model's
+            # size 32: shortest edge 32, bicubic, center crop 32, OpenAI mean/std.
+            from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+            processor = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+            file_pixels = processor(images=[sample_image(root)], return_tensors="pt")["pixel_values"]
+            with torch.no_grad():
+                features = reloaded.get_image_features(pixel_values=file_pixels).pooler_output
+            save_npy(root / "references" / name / "image-file.npy", features.numpy())
     return sequences, pad_zero, pad_eot
 
 
@@ -282,6 +307,11 @@ def make_openclip(root):
         text1 = model.encode_text(torch.tensor(pad_eot))
         assert torch.equal(image, reloaded.encode_image(px))
         assert torch.equal(text0, reloaded.encode_text(torch.tensor(pad_zero)))
+    # An image file through open_clip's own inference transform for this directory.
+    _, _, transform = open_clip.create_model_and_transforms("local-dir:" + str(directory))
+    with torch.no_grad():
+        file_features = reloaded.encode_image(transform(sample_image(root)).unsqueeze(0))
+    save_npy(root / "references" / "openclip-gelu" / "image-file.npy", file_features.numpy())
     write_references(root, "openclip-gelu", image.numpy(), text0.numpy(), text1.numpy(),
                      {"pixels": "pixels/40.npy", "tokens": "openclip-gelu", "stored_dtype": "torch.float32",
                       "logit_scale": math.log(1 / 0.07)})

@@ -7,6 +7,8 @@ import Foundation
 ///
 /// With `--pixel-values FILE.npy` the input is an already preprocessed float32 array
 /// `[N, 3, H, W]` (for example written by `clip preprocess` or by Python), one line per row.
+/// Image files are decoded (JPEG, PNG; EXIF orientation applied) and preprocessed with the model
+/// directory's settings, as `clip preprocess` does.
 struct EmbedImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed-image",
@@ -38,10 +40,11 @@ struct EmbedImageCommand: ParsableCommand {
     func run() throws {
         let model = try CLIPModel(contentsOf: URL(fileURLWithPath: self.model))
         if let pixelValues {
-            let pixels = try NumPyArray.read(contentsOf: URL(fileURLWithPath: pixelValues))
+            let pixels = try NumpyArrayFile.read(contentsOf: URL(fileURLWithPath: pixelValues))
             try printEmbeddings(try model.encode(pixelValues: pixels, normalized: normalize))
         } else {
-            throw CommandFailure(description: "image files need the ImageProcessing module")
+            let urls = images.map { URL(fileURLWithPath: $0) }
+            try printEmbeddings(try model.encode(imagesAt: urls, normalized: normalize))
         }
     }
 }

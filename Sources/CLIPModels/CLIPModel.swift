@@ -1,4 +1,5 @@
 import Foundation
+import ImageProcessing
 import SafeTensors
 import TensorCore
 import TextTokenizer
@@ -28,6 +29,10 @@ public final class CLIPModel: Sendable {
     /// CLIP's standard vocabulary for a model with the standard 49408-token vocabulary; `nil`
     /// when neither applies.
     public let tokenizer: CLIPTokenizer?
+    /// The image preprocessing ``encode(imagesAt:normalized:)`` applies: the directory's
+    /// `preprocessor_config.json`, else its `open_clip_config.json`, else OpenAI CLIP's settings
+    /// at the model's image size.
+    public let imagePreprocessor: ImagePreprocessor
 
     /// Loads a model from a Hugging Face or OpenCLIP checkpoint directory (see
     /// ``CLIPModelDirectory`` for the files looked for).
@@ -36,8 +41,32 @@ public final class CLIPModel: Sendable {
     public convenience init(contentsOf url: URL) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
         let tokenizer = try Self.loadTokenizer(for: directory)
+        let preprocessor: ImagePreprocessor
+        if directory.file(CLIPModelDirectory.FileName.preprocessorConfiguration) != nil || directory.layout == .openCLIP {
+            do {
+                preprocessor = try ImagePreprocessor(modelDirectory: url)
+            } catch {
+                throw .underlying(context: "image preprocessing settings of \(url.path)", message: "\(error)")
+            }
+        } else {
+            preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
+        }
         try self.init(architecture: directory.architecture, layout: directory.layout,
-                      weights: try directory.openWeights(), directory: directory, tokenizer: tokenizer)
+                      weights: try directory.openWeights(), directory: directory, tokenizer: tokenizer,
+                      imagePreprocessor: preprocessor)
+    }
+
+    /// OpenAI CLIP's preprocessing (bicubic resize of the shortest edge, center crop, OpenAI mean
+    /// and standard deviation) at the model's image size: what a directory without
+    /// preprocessing settings gets. For 224-pixel models it is `CLIPImageProcessor()`'s default.
+    static func defaultPreprocessor(for architecture: CLIPArchitecture) throws(CLIPModelError) -> ImagePreprocessor {
+        let size = architecture.vision.imageSize
+        do {
+            return ImagePreprocessor(configuration: try PreprocessingConfiguration(
+                resize: .shortestEdge(size), cropSize: (height: size, width: size)))
+        } catch {
+            throw .underlying(context: "image preprocessing settings", message: "\(error)")
+        }
     }
 
     /// The directory's tokenizer; CLIP's standard one when the directory has no vocabulary files
@@ -83,7 +112,8 @@ public final class CLIPModel: Sendable {
     }
 
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
-         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil) throws(CLIPModelError) {
+         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil,
+         imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         let loader = WeightLoader(source: weights, binding: binding)
@@ -92,6 +122,11 @@ public final class CLIPModel: Sendable {
         self.layout = layout
         self.directory = directory
         self.tokenizer = tokenizer
+        if let imagePreprocessor {
+            self.imagePreprocessor = imagePreprocessor
+        } else {
+            self.imagePreprocessor = try Self.defaultPreprocessor(for: architecture)
+        }
         vision = try VisionTransformer(architecture: architecture.vision,
                                        embeddingDimension: architecture.embeddingDimension,
                                        binding: binding.vision, loader: loader)
@@ -140,6 +175,38 @@ public final class CLIPModel: Sendable {
         }
         guard !texts.isEmpty else { throw .emptyBatch(input: "texts") }
         return try encode(tokenIDs: tokenizer.tokenize(texts), normalized: normalized)
+    }
+
+    /// The projected embeddings of image files (JPEG or PNG), decoded upright and preprocessed
+    /// with ``imagePreprocessor``.
+    /// - Parameters:
+    ///   - urls: the image files.
+    ///   - normalized: whether to scale each embedding to unit length.
+    /// - Returns: `[urls.count, embeddingDimension]`.
+    /// - Throws: `CLIPModelError.underlying` naming the file that cannot be decoded;
+    ///   `invalidPixelValues` when the preprocessing settings do not produce the model's image size.
+    public func encode(imagesAt urls: [URL], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        guard !urls.isEmpty else { throw .emptyBatch(input: "images") }
+        let pixels: Tensor
+        do {
+            pixels = try imagePreprocessor.pixelValues(contentsOf: urls)
+        } catch {
+            throw .underlying(context: "image preprocessing", message: "\(error)")
+        }
+        return try encode(pixelValues: pixels, normalized: normalized)
+    }
+
+    /// The projected embeddings of decoded RGB images, preprocessed with ``imagePreprocessor``.
+    /// - Returns: `[images.count, embeddingDimension]`.
+    public func encode(images: [RGBImage], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        guard !images.isEmpty else { throw .emptyBatch(input: "images") }
+        let pixels: Tensor
+        do {
+            pixels = try imagePreprocessor.pixelValues(for: images)
+        } catch {
+            throw .underlying(context: "image preprocessing", message: "\(error)")
+        }
+        return try encode(pixelValues: pixels, normalized: normalized)
     }
 
     private func l2Normalized(_ embeddings: Tensor) -> Tensor {

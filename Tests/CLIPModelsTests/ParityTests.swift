@@ -106,3 +106,22 @@ func textParity(model name: String) throws {
         }
     }
 }
+
+@Test("an image file matches transformers' / open_clip's preprocessing and model",
+      arguments: ["hf-quickgelu", "openclip-gelu"])
+func imageFileParity(model name: String) throws {
+    // hf-quickgelu has no preprocessor_config.json: OpenAI's settings at the model's size (32);
+    // openclip-gelu: open_clip's transform from open_clip_config.json (size 40).
+    let model = try CLIPModel(contentsOf: fixtureModel(name))
+    let image = fixtures.appendingPathComponent("images/sample_64x48.png")
+    expectClose(try model.encode(imagesAt: [image]), try reference(name, "image-file.npy"), "\(name) image file")
+    let twice = try model.encode(imagesAt: [image, image], normalized: true)
+    #expect(twice.shape == [2, model.architecture.embeddingDimension])
+    let missing = fixtures.appendingPathComponent("images/none.png")
+    guard case let .underlying(_, message)? = modelError({ try model.encode(imagesAt: [missing]) }) else {
+        Issue.record("a missing image was accepted")
+        return
+    }
+    #expect(message.contains("none.png"))
+    #expect(modelError({ try model.encode(imagesAt: []) }) == .emptyBatch(input: "images"))
+}

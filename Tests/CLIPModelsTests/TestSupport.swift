@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TensorCore
 @testable import CLIPModels
+import ImageProcessing
 
 /// The committed fixture directory (see Fixtures/README.md).
 let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
@@ -9,11 +10,11 @@ let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: ni
 func fixtureModel(_ name: String) -> URL { fixtures.appendingPathComponent("models/\(name)") }
 
 func reference(_ model: String, _ file: String) throws -> Tensor {
-    try NumPyArray.read(contentsOf: fixtures.appendingPathComponent("references/\(model)/\(file)"))
+    try NumpyArrayFile.read(contentsOf: fixtures.appendingPathComponent("references/\(model)/\(file)"))
 }
 
 func pixels(_ size: Int) throws -> Tensor {
-    try NumPyArray.read(contentsOf: fixtures.appendingPathComponent("pixels/\(size).npy"))
+    try NumpyArrayFile.read(contentsOf: fixtures.appendingPathComponent("pixels/\(size).npy"))
 }
 
 struct TokenBatches: Decodable {
