@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 /// Scratch memory for one forward pass, allocated once per batch and reused by every layer.
@@ -10,17 +11,20 @@ final class EncoderWorkspace {
     let context: UnsafeMutablePointer<Float>
     /// `[rows, max(mlpWidth, …)]`: MLP hidden activations (also used for patch embeddings).
     let wide: UnsafeMutablePointer<Float>
-    /// `[tokens, tokens]`: attention scores of one head.
+    /// `[workers, tokens, tokens]`: attention scores of one head per worker thread.
     let scores: UnsafeMutablePointer<Float>
+    /// The number of threads attention is spread over.
+    let workers: Int
     let wideCount: Int
 
-    init(rows: Int, width: Int, wideColumns: Int, tokens: Int) {
+    init(rows: Int, width: Int, wideColumns: Int, tokens: Int, workers: Int = attentionWorkers) {
         normalized = .allocate(capacity: max(rows * width, 1))
         qkv = .allocate(capacity: max(rows * 3 * width, 1))
         context = .allocate(capacity: max(rows * width, 1))
         wideCount = max(rows * wideColumns, 1)
         wide = .allocate(capacity: wideCount)
-        scores = .allocate(capacity: max(tokens * tokens, 1))
+        self.workers = max(1, workers)
+        scores = .allocate(capacity: max(self.workers * tokens * tokens, 1))
     }
 
     deinit {
@@ -38,6 +42,10 @@ final class EncoderWorkspace {
 struct TransformerEncoder: Sendable {
     let architecture: EncoderArchitecture
     let layers: [EncoderLayerWeights]
+    /// Sequences at most this long use the direct attention loops; longer ones use BLAS per
+    /// head (measured on ViT-B/32: the direct loops win for the 50 tokens of an image and the
+    /// handful of tokens of a short prompt, where BLAS call overhead dominates).
+    var directAttentionLimit = 96
 
     /// Applies every layer in place to `hidden` (`[sequences, tokens, width]`, contiguous).
     /// - Parameter causal: whether position `i` may attend only to positions `≤ i`.
@@ -51,8 +59,6 @@ struct TransformerEncoder: Sendable {
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
                        sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
         let width = architecture.width
-        let heads = architecture.heads
-        let headWidth = width / heads
         let mlpWidth = architecture.mlpWidth
         let rows = sequences * tokens
         let eps = architecture.layerNormEpsilon
@@ -62,31 +68,8 @@ struct TransformerEncoder: Sendable {
         linear(ws.normalized, rows: rows, inputs: width, weight: layer.qkvWeight, bias: layer.qkvBias,
                outputs: 3 * width, into: ws.qkv, accumulate: false)
 
-        let scale = 1 / Float(headWidth).squareRoot()
-        let stride = 3 * width
-        for s in 0..<sequences {
-            let base = ws.qkv + s * tokens * stride
-            for h in 0..<heads {
-                let q = base + h * headWidth
-                let k = base + width + h * headWidth
-                let v = base + 2 * width + h * headWidth
-                // scores = scale · Q · Kᵀ, [tokens, tokens]
-                Kernels.gemm(transposeB: true, m: tokens, n: tokens, k: headWidth, alpha: scale,
-                             a: q, lda: stride, b: k, ldb: stride, beta: 0, c: ws.scores, ldc: tokens)
-                if causal {
-                    for i in 0..<tokens {
-                        let row = ws.scores + i * tokens
-                        Kernels.softmax(row, rows: 1, width: i + 1)
-                        if i + 1 < tokens { (row + i + 1).update(repeating: 0, count: tokens - i - 1) }
-                    }
-                } else {
-                    Kernels.softmax(ws.scores, rows: tokens, width: tokens)
-                }
-                // context[:, head] = scores · V
-                Kernels.gemm(m: tokens, n: headWidth, k: tokens, a: ws.scores, lda: tokens, b: v, ldb: stride,
-                             beta: 0, c: ws.context + s * tokens * width + h * headWidth, ldc: width)
-            }
-        }
+        attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal,
+                  workspace: ws)
         linear(ws.context, rows: rows, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
                outputs: width, into: hidden, accumulate: true)
 
@@ -100,6 +83,118 @@ struct TransformerEncoder: Sendable {
         }
         linear(ws.wide, rows: rows, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
                outputs: width, into: hidden, accumulate: true)
+    }
+}
+
+/// The number of threads the attention of a layer is spread over (the BLAS thread count, which
+/// is the number of cores the caller wants used).
+var attentionWorkers: Int { max(1, min(ComputeThreads.count, 8)) }
+
+extension TransformerEncoder {
+    /// Multi-head scaled dot-product attention of every sequence: reads the packed queries, keys
+    /// and values (`qkv`, `[sequences, tokens, 3·width]`) and writes the concatenated heads to
+    /// `context` (`[sequences, tokens, width]`). The (sequence, head) pairs are spread over
+    /// `workspace.workers` threads, each with its own score buffer.
+    func attention(qkv: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>,
+                   sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
+        let width = architecture.width
+        let heads = architecture.heads
+        let headWidth = width / heads
+        let scale = 1 / Float(headWidth).squareRoot()
+        let stride = 3 * width
+        let pairs = sequences * heads
+        let workers = min(ws.workers, pairs)
+        let direct = tokens <= directAttentionLimit
+        // Raw pointers are not Sendable; pass their addresses into the worker closure.
+        let qkvAddress = UInt(bitPattern: qkv), contextAddress = UInt(bitPattern: context)
+        let scoresAddress = UInt(bitPattern: ws.scores)
+        let work: @Sendable (Int) -> Void = { worker in
+            guard let qkv = UnsafeMutablePointer<Float>(bitPattern: qkvAddress),
+                  let context = UnsafeMutablePointer<Float>(bitPattern: contextAddress),
+                  let scoresBase = UnsafeMutablePointer<Float>(bitPattern: scoresAddress) else { return }
+            let scores = scoresBase + worker * tokens * tokens
+            var pair = worker
+            while pair < pairs {
+                let s = pair / heads, h = pair % heads
+                let base = qkv + s * tokens * stride + h * headWidth
+                let out = context + s * tokens * width + h * headWidth
+                if direct {
+                    directAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
+                                    headWidth: headWidth, scale: scale, causal: causal, scores: scores,
+                                    output: out, outputStride: width)
+                } else {
+                    blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
+                                  headWidth: headWidth, scale: scale, causal: causal, scores: scores,
+                                  output: out, outputStride: width)
+                }
+                pair += workers
+            }
+        }
+        if workers > 1 {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        } else {
+            work(0)
+        }
+    }
+}
+
+/// One head's attention with BLAS: `scores = scale · Q·Kᵀ` (`[tokens, tokens]`), row softmax
+/// (lower triangle only when causal), `output = scores · V`.
+private func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
+                           tokens: Int, headWidth: Int, scale: Float, causal: Bool,
+                           scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+    Kernels.gemm(transposeB: true, m: tokens, n: tokens, k: headWidth, alpha: scale,
+                 a: q, lda: stride, b: k, ldb: stride, beta: 0, c: scores, ldc: tokens)
+    if causal {
+        for i in 0..<tokens {
+            let row = scores + i * tokens
+            Kernels.softmax(row, rows: 1, width: i + 1)
+            if i + 1 < tokens { (row + i + 1).update(repeating: 0, count: tokens - i - 1) }
+        }
+    } else {
+        Kernels.softmax(scores, rows: tokens, width: tokens)
+    }
+    Kernels.gemm(m: tokens, n: headWidth, k: tokens, a: scores, lda: tokens, b: v, ldb: stride,
+                 beta: 0, c: output, ldc: outputStride)
+}
+
+/// One head's attention computed directly, query by query, for short sequences where BLAS
+/// call overhead would dominate: dot products against the (visible) keys, softmax, weighted sum
+/// of the values.
+private func directAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
+                             tokens: Int, headWidth: Int, scale: Float, causal: Bool,
+                             scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                             outputStride: Int) {
+    for i in 0..<tokens {
+        let visible = causal ? i + 1 : tokens
+        let query = q + i * stride
+        for j in 0..<visible {
+            scores[j] = scale * Kernels.dot(query, k + j * stride, count: headWidth)
+        }
+        Kernels.softmax(scores, rows: 1, width: visible)
+        let out = output + i * outputStride
+        out.update(repeating: 0, count: headWidth)
+        for j in 0..<visible {
+            accumulate(scores[j], times: v + j * stride, into: out, count: headWidth)
+        }
+    }
+}
+
+/// `y += a · x` for `count` elements.
+@inline(__always)
+private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    typealias Vector = SIMD16<Float>
+    let factor = Vector(repeating: a)
+    var i = 0
+    while i + 16 <= count {
+        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self)
+        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: Vector.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: yv + factor * xv, as: Vector.self)
+        i += 16
+    }
+    while i < count {
+        y[i] += a * x[i]
+        i += 1
     }
 }
 
