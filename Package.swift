@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
