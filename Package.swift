@@ -57,7 +57,8 @@ let package = Package(
         ),
         .target(
             name: "CLIP",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"]
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"],
+            resources: [.copy("Resources")]
         ),
 
         // The `clip` command-line tool.
