@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+        .executable(name: "classify-folder", targets: ["ClassifyFolder"]),
+        .executable(name: "search-folder", targets: ["SearchFolder"]),
+        .executable(name: "minimal-clip", targets: ["MinimalCLIP"]),
         .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
         .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
     ],
@@ -57,7 +60,8 @@ let package = Package(
         ),
         .target(
             name: "CLIP",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"]
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"],
+            resources: [.copy("Resources")]
         ),
 
         // The `clip` command-line tool.
@@ -71,6 +75,9 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+        .executableTarget(name: "ClassifyFolder", dependencies: ["CLIP"], path: "Examples/ClassifyFolder"),
+        .executableTarget(name: "SearchFolder", dependencies: ["CLIP"], path: "Examples/SearchFolder"),
+        .executableTarget(name: "MinimalCLIP", dependencies: ["CLIP"], path: "Examples/MinimalCLIP"),
         .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
         .executableTarget(
             name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
@@ -81,7 +88,9 @@ let package = Package(
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP"], exclude: ["Fixtures"]),
+        // Runs the built `clip` executable as a process (the dependency makes sure it is built).
+        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,13 +5,16 @@ Pinned reference versions (checked at start; the script refuses to run with othe
     pillow 13.0.0, transformers 5.24.0, open_clip_torch 3.3.0, torchvision 0.29.2, numpy 2.4.6
 
 Never run by CI or `swift test`; run it by hand from the repository root (it also needs a C compiler
-and libjpeg-dev for the YCCK JPEG, see write_ycck_jpeg.c):
+and libjpeg-dev for the YCCK JPEG, see write_ycck_jpeg.c, and the scikit-image 0.26.0 wheel or
+package for the three real photographs, see SKIMAGE_PHOTOS below):
 
     python3 Scripts/make_image_fixtures.py
+    SKIMAGE_WHEEL=/path/to/scikit_image-0.26.0-*.whl python3 Scripts/make_image_fixtures.py
 
 What it writes (see the Fixtures README for the details):
-  images/                the test images: synthetic "photo-like" scenes (no network, no third-party
-                         pictures) and synthetic edge cases, as JPEG and PNG
+  images/                the test images: synthetic "photo-like" scenes, three real photographs
+                         (CC0 / public domain, from scikit-image's bundled sample data) and synthetic
+                         edge cases, as JPEG and PNG
   reference/*.rgb        raw 8-bit RGB (height x width x 3) reference outputs
   reference/*.f32        raw little-endian float32 [3, H, W] reference tensors
   manifest.json          which image, settings and reference belong together
@@ -22,6 +25,9 @@ deprecated `use_fast=False` selects). transformers 5 defaults to the torchvision
 (`CLIPImageProcessor` is the torchvision class); that one resizes with torch, not Pillow, and
 differs by up to one 8-bit level, so it is not the reference.
 """
+import hashlib
+import importlib.util
+import io
 import json
 import os
 import shutil
@@ -29,6 +35,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zipfile
 import zlib
 
 import numpy as np
@@ -57,6 +64,42 @@ IMAGES = os.path.join(ROOT, "images")
 REFERENCE = os.path.join(ROOT, "reference")
 OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073]
 OPENAI_STD = [0.26862954, 0.26130258, 0.27577711]
+
+
+# ----------------------------------------------------------------------------------------------
+# Real photographs (scikit-image 0.26.0 sample data; licences from the docstrings of
+# skimage/data/_fetchers.py in that release, recorded in the Fixtures README)
+# ----------------------------------------------------------------------------------------------
+
+SKIMAGE_VERSION = "0.26.0"
+# name in skimage/data -> sha256 of the PNG shipped in scikit-image 0.26.0
+SKIMAGE_PHOTOS = {
+    "chelsea.png": "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",    # CC0, Stefan van der Walt
+    "coffee.png": "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",     # CC0, Rachel Michetti
+    "astronaut.png": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",  # public domain, NASA
+}
+
+
+def skimage_photo(name):
+    """One of scikit-image 0.26.0's bundled photographs as an RGB PIL image, read from the installed
+    package (located without importing it) or from the wheel named by $SKIMAGE_WHEEL; its bytes
+    must match the pinned sha256."""
+    wheel = os.environ.get("SKIMAGE_WHEEL")
+    if wheel:
+        with zipfile.ZipFile(wheel) as archive:
+            data = archive.read(f"skimage/data/{name}")
+    else:
+        spec = importlib.util.find_spec("skimage")
+        if spec is None or not spec.submodule_search_locations:
+            sys.exit(f"scikit-image {SKIMAGE_VERSION} is needed for the real photographs: "
+                     "pip install scikit-image==0.26.0, or set SKIMAGE_WHEEL to its wheel")
+        with open(os.path.join(list(spec.submodule_search_locations)[0], "data", name), "rb") as f:
+            data = f.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SKIMAGE_PHOTOS[name]:
+        sys.exit(f"skimage/data/{name} has sha256 {digest}, expected scikit-image {SKIMAGE_VERSION}'s {SKIMAGE_PHOTOS[name]}")
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -286,6 +329,8 @@ def save_f32(name, tensor):
 
 
 def main():
+    # Load (and hash-check) the photographs first, so a missing scikit-image leaves the fixtures intact.
+    photos = {name: skimage_photo(name) for name in SKIMAGE_PHOTOS}
     os.makedirs(IMAGES, exist_ok=True)
     os.makedirs(REFERENCE, exist_ok=True)
     for directory in (IMAGES, REFERENCE):
@@ -322,6 +367,15 @@ def main():
     for orientation, seed in ((3, 7), (6, 8), (8, 9)):
         jpeg(f"exif{orientation}_160x120.jpg", photo_like(160, 120, seed), quality=90,
              exif=exif_with_orientation(orientation))
+
+    # Real photographs: the cat at its native size, the others downscaled (Pillow LANCZOS) to keep
+    # the files small. The JPEGs carry no ICC profile; the PNG keeps the source's iCCP chunk (Pillow
+    # copies it), which neither Pillow's convert("RGB") nor our decoder applies, as in real PNGs.
+    jpeg("photo_cat_451x300.jpg", np.asarray(photos["chelsea.png"]), quality=90)
+    jpeg("photo_coffee_450x300.jpg",
+         np.asarray(photos["coffee.png"].resize((450, 300), Image.Resampling.LANCZOS)), quality=90)
+    png_pil("photo_astronaut_160x160.png", photos["astronaut.png"].resize((160, 160), Image.Resampling.LANCZOS),
+            optimize=True)
 
     png_pil("tiny_1x1.png", Image.fromarray(np.array([[[200, 30, 90]]], dtype=np.uint8)))
     png_pil("thin_13x400.png", Image.fromarray(gradient_rgb(13, 400, 10)))
@@ -521,6 +575,8 @@ def main():
     add_case("landscape_640x480.jpg", "openclip_shortest64")
     add_case("wide_1000x37.png", "openclip_longest64")
     add_case("portrait_360x480.jpg", "openclip_longest64")
+    add_case("photo_cat_451x300.jpg", "openai224")           # a real photo at the real CLIP ViT size
+    add_case("photo_coffee_450x300.jpg", "openclip_longest64")      # letterboxed, fill 128
 
     # ---------------- resize-alone references (Pillow Image.resize on 8-bit RGB) ----------------
     resizes = []

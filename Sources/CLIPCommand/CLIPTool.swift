@@ -13,7 +13,7 @@ struct CLIPTool: ParsableCommand {
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
         subcommands: [TokenizeCommand.self, EmbedTextCommand.self, EmbedImageCommand.self, PreprocessCommand.self,
-                      InfoCommand.self]
+                      InfoCommand.self, ClassifyCommand.self, SearchCommand.self, BenchCommand.self]
     )
 
     static func main() {

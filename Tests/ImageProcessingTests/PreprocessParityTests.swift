@@ -72,7 +72,8 @@ import TensorCore
                          "wide_1000x37.png", "exact_224x224.jpg", "gray_320x240.jpg", "gray_200x150.png",
                          "rgba_150x110.png", "palette_160x120.png", "rgb16_96x72.png", "interlaced_150x100.png",
                          "progressive_300x201.jpg", "cmyk_200x160.jpg", "exif3_160x120.jpg", "exif6_160x120.jpg",
-                         "exif8_160x120.jpg"] {
+                         "exif8_160x120.jpg", "photo_cat_451x300.jpg", "photo_coffee_450x300.jpg",
+                         "photo_astronaut_160x160.png"] {
             #expect(images.contains(required), "missing fixture \(required)")
         }
     }
