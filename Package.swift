@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
-        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand"]),
+        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

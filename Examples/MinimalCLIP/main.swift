@@ -4,14 +4,21 @@
 //     //   .package(url: "https://github.com/<owner>/swift-clip", branch: "main")
 //     //   .executableTarget(name: "MyApp", dependencies: [.product(name: "CLIP", package: "swift-clip")])
 //
-//     swift run -c release minimal-clip Examples/images/red-star.png
+//     swift run -c release minimal-clip IMAGE [MODEL_DIR]
+//
+// Without MODEL_DIR it uses the demonstration model bundled with the package.
 import CLIP
 import Foundation
 
 do {
-    let model = try CLIPModel.bundledDemonstrationModel()          // or CLIPModel(contentsOf: directory)
+    let arguments = CommandLine.arguments.dropFirst()
+    guard let path = arguments.first else {
+        FileHandle.standardError.write(Data("usage: minimal-clip IMAGE [MODEL_DIR]\n".utf8))
+        exit(2)
+    }
+    let model = try arguments.dropFirst().first.map { try CLIPModel(contentsOf: URL(fileURLWithPath: $0)) }
+        ?? CLIPModel.bundledDemonstrationModel()
     let classifier = try ZeroShotClassifier(model: model, labels: ["star", "circle", "square", "heart"])
-    let path = CommandLine.arguments.dropFirst().first ?? "Examples/images/red-star.png"
     for prediction in try classifier.classify(imageAt: URL(fileURLWithPath: path)) {
         print(prediction.label, prediction.probability)
     }
