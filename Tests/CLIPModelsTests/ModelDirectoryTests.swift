@@ -122,3 +122,16 @@ private func copy(_ file: String, from model: String, to directory: URL) throws 
     #expect(tokenizer.contextLength == 20)
     #expect(tokenizer.tokenize(String(repeating: "cat ", count: 30)).count == 20)
 }
+
+@Test func modelFromAConfigurationAndASafeTensorsCheckpoint() throws {
+    // The public path for code that has its weights and configuration elsewhere.
+    let directory = fixtureModel("hf-gelu-sharded")
+    let architecture = try HuggingFaceCLIPConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
+        .architecture()
+    let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory.appendingPathComponent("model.safetensors.index.json"))
+    let model = try CLIPModel(architecture: architecture, layout: .huggingFace, weights: checkpoint, name: "shards")
+    expectClose(try model.encode(pixelValues: try pixels(48)), try reference("hf-gelu-sharded", "image.npy"), "images")
+    #expect(model.directory == nil && model.tokenizer == nil)
+    #expect(modelError({ try CLIPModel(architecture: architecture, layout: .openCLIP, weights: checkpoint, name: "shards") })
+            .map { if case .checkpointMismatch(file: "shards", _, _, _) = $0 { true } else { false } } == true)
+}
