@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import TensorCore
+import CLIPModels
 
 /// One hit of a search: the item's identifier and its cosine similarity to the query.
 public struct SearchResult: Sendable, Equatable, Codable {
@@ -111,5 +112,38 @@ public struct EmbeddingIndex: Sendable {
         self.init(dimension: embeddings.shape[1], model: stored)
         self.identifiers = identifiers
         self.vectors = embeddings.scalars
+    }
+}
+
+// MARK: - Building indexes with a model
+
+extension EmbeddingIndex {
+    /// Embeds image files with `model` in batches of `batchSize` and indexes them under their paths.
+    /// `progress(done, total)` is called after each batch (for large collections).
+    /// - Throws: the model's error naming the first file that cannot be read.
+    public static func images(
+        at urls: [URL], model: CLIPModel, batchSize: Int = 16,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> EmbeddingIndex {
+        var index = EmbeddingIndex(dimension: model.architecture.embeddingDimension, model: model.fingerprint)
+        let step = max(1, batchSize)
+        for start in stride(from: 0, to: urls.count, by: step) {
+            let batch = Array(urls[start..<min(start + step, urls.count)])
+            try index.add(identifiers: batch.map(\.path), embeddings: try model.encode(imagesAt: batch, normalized: true))
+            progress?(start + batch.count, urls.count)
+        }
+        return index
+    }
+
+    /// Embeds texts with `model` (batches of `batchSize`) and indexes them under the texts
+    /// themselves, so an image embedding can be searched for its best-matching texts.
+    public static func texts(_ texts: [String], model: CLIPModel, batchSize: Int = 64) throws -> EmbeddingIndex {
+        var index = EmbeddingIndex(dimension: model.architecture.embeddingDimension, model: model.fingerprint)
+        let step = max(1, batchSize)
+        for start in stride(from: 0, to: texts.count, by: step) {
+            let batch = Array(texts[start..<min(start + step, texts.count)])
+            try index.add(identifiers: batch, embeddings: try model.encode(texts: batch, normalized: true))
+        }
+        return index
     }
 }

@@ -34,3 +34,38 @@ struct EmbeddingIndexTests {
         }
     }
 }
+
+@Suite("EmbeddingIndex with a model")
+struct EmbeddingIndexModelTests {
+    let model: CLIPModel
+    init() throws {
+        model = try CLIPModel(contentsOf: testsDirectory.appendingPathComponent("CLIPCommandTests/Fixtures/tiny-vocab-clip"))
+    }
+
+    @Test func imagesAreEmbeddedInBatchesWithProgress() throws {
+        let files = [testsDirectory.deletingLastPathComponent().appendingPathComponent("Examples/photos/cat.jpg"),
+                     modelFixtures.appendingPathComponent("images/sample_64x48.png")]
+        let urls = files + files   // four images, batches of 3 → progress 3/4, 4/4
+        final class Calls: @unchecked Sendable { var values: [[Int]] = [] }
+        let calls = Calls()
+        let index = try EmbeddingIndex.images(at: urls, model: model, batchSize: 3) { calls.values.append([$0, $1]) }
+        #expect(calls.values == [[3, 4], [4, 4]])
+        #expect(index.count == 4 && index.model == model.fingerprint)
+        // Searching with an image's own embedding finds that image (and its duplicate) first.
+        let query = try model.encode(imagesAt: [files[0]], normalized: true)
+        let hits = try index.search(query, topK: 2)
+        #expect(hits.allSatisfy { $0.identifier == files[0].path && abs($0.similarity - 1) < 1e-5 })
+    }
+
+    @Test func textsCanBeRankedForAnImage() throws {
+        let texts = ["a photo of a cat", "a diagram", "two dogs"]
+        let index = try EmbeddingIndex.texts(texts, model: model, batchSize: 2)
+        #expect(index.identifiers == texts)
+        let image = try model.encode(imagesAt: [modelFixtures.appendingPathComponent("images/sample_64x48.png")], normalized: true)
+        let hits = try index.search(image, topK: 3)
+        let expected = try model.encode(texts: texts, normalized: true).matmul(transposed: image).scalars
+        #expect(Set(hits.map(\.identifier)) == Set(texts))
+        for hit in hits { #expect(abs(hit.similarity - expected[texts.firstIndex(of: hit.identifier)!]) < 1e-5) }
+        #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.similarity >= $1.similarity })
+    }
+}
