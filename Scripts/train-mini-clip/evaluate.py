@@ -73,7 +73,7 @@ def classify(model, image_embeds, text_embeds):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="Models/mini-clip")
+    ap.add_argument("--model", default="Sources/CLIP/Resources/mini-clip")
     ap.add_argument("--testset", default="Tests/CLIPTests/Fixtures/mini-clip-testset")
     ap.add_argument("--examples", default="Examples/images")
     args = ap.parse_args()
@@ -120,7 +120,7 @@ def main():
     fixture = {
         "generator": "Scripts/train-mini-clip/evaluate.py",
         "versions": found,
-        "model": "Models/mini-clip",
+        "model": "Sources/CLIP/Resources/mini-clip",
         "pipeline": "PIL.Image.open -> CLIPImageProcessor(use_fast=False) -> CLIPModel.get_image_features; "
                     "CLIPTokenizer -> get_text_features; L2-normalize; logits = exp(logit_scale) * cosine; "
                     "softmax over labels; one prompt per label",
