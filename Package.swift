@@ -13,13 +13,18 @@ let package = Package(
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
+        .executable(name: "classify-folder", targets: ["ClassifyFolder"]),
+        .executable(name: "search-folder", targets: ["SearchFolder"]),
+        .executable(name: "minimal-clip", targets: ["MinimalCLIP"]),
+        .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
+        .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
     ],
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev).
+        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev zlib1g-dev).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -31,23 +36,32 @@ let package = Package(
             providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
             name: "CPNG",
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
         ),
 
+        // setjmp-protected decoding on top of libjpeg and libpng (Swift cannot catch their longjmp errors).
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
+
         // Libraries.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "SafeTensors", dependencies: ["TensorCore"]),
-        .target(name: "TextTokenizer", resources: [.copy("Resources")]),
-        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CJPEG", "CPNG"]),
+        .target(name: "TextTokenizer", dependencies: ["CZlib"], resources: [.copy("Resources")]),
+        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs"]),
         .target(
             name: "CLIPModels",
             dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing"]
         ),
         .target(
             name: "CLIP",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"]
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"],
+            resources: [.copy("Resources")]
         ),
 
         // The `clip` command-line tool.
@@ -61,6 +75,12 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
+        .executableTarget(name: "ClassifyFolder", dependencies: ["CLIP"], path: "Examples/ClassifyFolder"),
+        .executableTarget(name: "SearchFolder", dependencies: ["CLIP"], path: "Examples/SearchFolder"),
+        .executableTarget(name: "MinimalCLIP", dependencies: ["CLIP"], path: "Examples/MinimalCLIP"),
+        .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
+        .executableTarget(
+            name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
 
         // Tests.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
@@ -68,7 +88,9 @@ let package = Package(
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP"], exclude: ["Fixtures"]),
+        // Runs the built `clip` executable as a process (the dependency makes sure it is built).
+        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand"]),
     ],
     swiftLanguageModes: [.v6]
 )

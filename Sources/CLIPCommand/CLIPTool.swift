@@ -12,7 +12,8 @@ struct CLIPTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
-        subcommands: [InfoCommand.self]
+        subcommands: [TokenizeCommand.self, EmbedTextCommand.self, EmbedImageCommand.self, PreprocessCommand.self,
+                      InfoCommand.self, ClassifyCommand.self, SearchCommand.self, BenchCommand.self]
     )
 
     static func main() {

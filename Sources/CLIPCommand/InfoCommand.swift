@@ -4,15 +4,21 @@ import Foundation
 
 /// `clip info`: describes what a checkpoint holds.
 ///
+/// `--model DIR` describes a model directory: layout, architecture (named when it is a known
+/// CLIP size), tower sizes, weight dtype, parameter count, tokenizer and preprocessing files.
 /// `--weights` lists every tensor of a safetensors file (or of a sharded checkpoint's index,
-/// or of a model directory's weights) with its dtype and shape, then the totals. Model-level
-/// information (`--model DIR`: architecture, dtype, parameter count) is a separate option
-/// added alongside it.
+/// or of a model directory's weights) with its dtype and shape, then the totals.
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Describe a checkpoint: tensor names, dtypes, shapes and parameter count."
     )
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A model directory (Hugging Face or OpenCLIP layout) to describe.", valueName: "dir"))
+    var model: String?
 
     @Option(
         name: .long,
@@ -23,10 +29,16 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         do {
-            guard let weights else {
-                throw InfoFailure(description: "clip info needs --weights FILE")
+            switch (model, weights) {
+            case let (model?, nil):
+                print(try ModelReport(directory: model).text, terminator: "")
+            case let (nil, weights?):
+                print(try WeightsReport(path: weights).text, terminator: "")
+            case (.some, .some):
+                throw InfoFailure(description: "clip info takes either --model DIR or --weights FILE, not both")
+            case (nil, nil):
+                throw InfoFailure(description: "clip info needs --model DIR or --weights FILE")
             }
-            print(try WeightsReport(path: weights).text, terminator: "")
         } catch {
             // One line on stderr, then a failing exit status.
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -1,0 +1,222 @@
+import Foundation
+import ImageProcessing
+import SafeTensors
+import TensorCore
+import CLIPModels
+
+/// One label's score for one image.
+public struct Prediction: Sendable, Equatable, Codable {
+    /// The label as given to the classifier.
+    public let label: String
+    /// `softmax(logitScale · cosine)` over all labels of the classifier.
+    public let probability: Float
+    /// The raw cosine similarity between the image and the label embedding, in `[-1, 1]`.
+    public let similarity: Float
+
+    /// A prediction with the given values.
+    public init(label: String, probability: Float, similarity: Float) {
+        self.label = label
+        self.probability = probability
+        self.similarity = similarity
+    }
+}
+
+/// Zero-shot image classification: each label is written into caption templates ("a photo of a
+/// {}."), the captions are embedded once with the text tower, and images are ranked against the
+/// labels by cosine similarity scaled by the model's `logitScale`, through a softmax.
+///
+///     let model = try CLIPModel(contentsOf: directory)
+///     let classifier = try ZeroShotClassifier(model: model, labels: ["cat", "dog"])
+///     let ranked = try classifier.classify(imageAt: url)       // best first
+///
+/// The classifier is immutable and `Sendable`: classify from as many tasks as you like.
+/// Label embeddings can be saved with ``write(to:)`` and reloaded with
+/// ``init(model:contentsOf:)`` so a service with thousands of labels starts without re-encoding.
+public struct ZeroShotClassifier: Sendable {
+    /// The model whose towers embed the images and captions.
+    public let model: CLIPModel
+    /// The labels, in the order given.
+    public let labels: [String]
+    /// The caption templates that were ensembled (`{}` stands for the label).
+    public let templates: [String]
+    /// `[labels, embeddingDimension]`: per label the L2-normalized mean of its L2-normalized
+    /// caption embeddings (open_clip's `build_zero_shot_classifier`).
+    public let labelEmbeddings: Tensor
+
+    /// Embeds every label with every template (in batches of `batchSize` captions).
+    /// - Throws: `CLIPError.noLabels`, `.invalidLabel` (empty or repeated), `.noTemplates`, or
+    ///   the model's error.
+    public init(
+        model: CLIPModel, labels: [String], templates: [String] = PromptTemplates.photo,
+        batchSize: Int = 256
+    ) throws {
+        try Self.validate(labels: labels, templates: templates)
+        let captions = labels.flatMap { label in templates.map { PromptTemplates.caption($0, label: label) } }
+        let captionEmbeddings = try Self.encode(captions, with: model, batchSize: max(1, batchSize))
+        self.model = model
+        self.labels = labels
+        self.templates = templates
+        self.labelEmbeddings = try Self.ensemble(captionEmbeddings, labels: labels.count, templates: templates.count)
+    }
+
+    /// A classifier from label embeddings computed elsewhere (`[labels, embeddingDimension]`,
+    /// rows normalized here).
+    /// - Throws: `CLIPError` for bad labels; `TensorError` when the shape does not fit.
+    public init(model: CLIPModel, labels: [String], templates: [String], labelEmbeddings: Tensor) throws {
+        try Self.validate(labels: labels, templates: templates)
+        let dimension = model.architecture.embeddingDimension
+        guard labelEmbeddings.shape == [labels.count, dimension] else {
+            throw TensorError.shapeMismatch(
+                operation: "ZeroShotClassifier label embeddings", lhs: [labels.count, dimension],
+                rhs: labelEmbeddings.shape)
+        }
+        self.model = model
+        self.labels = labels
+        self.templates = templates
+        self.labelEmbeddings = try labelEmbeddings.l2Normalized()
+    }
+
+    /// Embeds `texts` (normalized) in batches of `batchSize`: `[texts.count, embeddingDimension]`.
+    static func encode(_ texts: [String], with model: CLIPModel, batchSize: Int) throws -> Tensor {
+        var parts: [Tensor] = []
+        var start = 0
+        while start < texts.count {
+            let end = min(start + batchSize, texts.count)
+            parts.append(try model.encode(texts: Array(texts[start..<end]), normalized: true))
+            start = end
+        }
+        return parts.count == 1 ? parts[0] : try Tensor.concatenate(parts, axis: 0)
+    }
+
+    private static func validate(labels: [String], templates: [String]) throws(CLIPError) {
+        guard !labels.isEmpty else { throw .noLabels }
+        guard !templates.isEmpty else { throw .noTemplates }
+        var seen = Set<String>()
+        for label in labels {
+            guard !label.isEmpty, seen.insert(label).inserted else { throw .invalidLabel(label) }
+        }
+    }
+
+    /// Averages `templates` consecutive normalized rows per label and renormalizes:
+    /// `[labels·templates, D] → [labels, D]`.
+    static func ensemble(_ embeddings: Tensor, labels: Int, templates: Int) throws -> Tensor {
+        let dimension = embeddings.shape[1]
+        var result = try Tensor(shape: [labels, dimension])
+        embeddings.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { out in
+                guard let src = source.baseAddress, let dst = out.baseAddress else { return }
+                for label in 0..<labels {
+                    let row = dst + label * dimension
+                    for t in 0..<templates {
+                        Kernels.add(src + (label * templates + t) * dimension, to: row, count: dimension)
+                    }
+                    Kernels.scale(row, count: dimension, by: 1 / Float(templates))
+                }
+                Kernels.l2Normalize(dst, rows: labels, width: dimension)
+            }
+        }
+        return result
+    }
+
+    // MARK: - Classification
+
+    /// Ranks the labels for each image of a preprocessed batch.
+    /// - Parameters:
+    ///   - pixelValues: `[batch, 3, imageSize, imageSize]`, as the model's preprocessor makes them.
+    ///   - topK: how many predictions to return per image (all labels when `nil`).
+    /// - Returns: per image, predictions sorted by decreasing probability.
+    public func classify(pixelValues: Tensor, topK: Int? = nil) throws -> [[Prediction]] {
+        let images = try model.encode(pixelValues: pixelValues, normalized: true)
+        return try rank(imageEmbeddings: images, topK: topK)
+    }
+
+    /// Ranks the labels for one decoded image.
+    public func classify(_ image: RGBImage, topK: Int? = nil) throws -> [Prediction] {
+        try classify([image], topK: topK)[0]
+    }
+
+    /// Ranks the labels for each decoded image.
+    public func classify(_ images: [RGBImage], topK: Int? = nil) throws -> [[Prediction]] {
+        guard !images.isEmpty else { return [] }
+        return try classify(pixelValues: try model.imagePreprocessor.pixelValues(for: images), topK: topK)
+    }
+
+    /// Decodes, preprocesses and classifies the image file at `url`.
+    public func classify(imageAt url: URL, topK: Int? = nil) throws -> [Prediction] {
+        try classify(pixelValues: try model.imagePreprocessor.pixelValues(contentsOf: url), topK: topK)[0]
+    }
+
+    /// Decodes, preprocesses and classifies image files, as one batch.
+    public func classify(imagesAt urls: [URL], topK: Int? = nil) throws -> [[Prediction]] {
+        guard !urls.isEmpty else { return [] }
+        return try classify(pixelValues: try model.imagePreprocessor.pixelValues(contentsOf: urls), topK: topK)
+    }
+
+    /// Ranks the labels for image embeddings (`[batch, embeddingDimension]`, L2-normalized).
+    public func rank(imageEmbeddings: Tensor, topK: Int? = nil) throws -> [[Prediction]] {
+        if let topK, topK < 1 { throw CLIPError.invalidTopK(topK) }
+        let similarities = try imageEmbeddings.matmul(transposed: labelEmbeddings)   // [batch, labels]
+        let probabilities = try similarities.scaled(by: model.logitScale).softmax()
+        let count = labels.count, batch = imageEmbeddings.shape[0]
+        let sims = similarities.scalars, probs = probabilities.scalars
+        let keep = min(topK ?? count, count)
+        return (0..<batch).map { image in
+            let predictions = (0..<count).map { i in
+                Prediction(label: labels[i], probability: probs[image * count + i], similarity: sims[image * count + i])
+            }
+            let sorted = predictions.enumerated().sorted { a, b in
+                a.element.probability != b.element.probability
+                    ? a.element.probability > b.element.probability : a.offset < b.offset
+            }
+            return sorted.prefix(keep).map(\.element)
+        }
+    }
+}
+
+// MARK: - Saving label embeddings
+
+extension ZeroShotClassifier {
+    static let embeddingsKey = "label_embeddings"
+
+    /// Saves the labels, templates and label embeddings (a safetensors file whose metadata names
+    /// the model that produced them).
+    public func write(to url: URL) throws {
+        var writer = SafeTensorsWriter(metadata: [
+            "format": "swift-clip.zero-shot-labels.v1",
+            "model": model.fingerprint,
+            "labels": try Self.json(labels),
+            "templates": try Self.json(templates),
+        ])
+        try writer.add(labelEmbeddings, named: Self.embeddingsKey)
+        try writer.write(to: url)
+    }
+
+    /// Loads label embeddings saved by ``write(to:)``.
+    /// - Throws: `CLIPError.modelMismatch` when the file was made with another model;
+    ///   `.invalidFile` naming what is wrong; `SafeTensorsError` for a damaged file.
+    public init(model: CLIPModel, contentsOf url: URL) throws {
+        let file = try SafeTensorsFile(contentsOf: url)
+        let path = url.path
+        guard file.metadata["format"] == "swift-clip.zero-shot-labels.v1" else {
+            throw CLIPError.invalidFile(path: path, reason: "not a swift-clip label-embedding file")
+        }
+        let found = file.metadata["model"] ?? "(none)"
+        guard found == model.fingerprint else {
+            throw CLIPError.modelMismatch(path: path, expected: model.fingerprint, found: found)
+        }
+        guard let labels = Self.strings(file.metadata["labels"]),
+            let templates = Self.strings(file.metadata["templates"])
+        else { throw CLIPError.invalidFile(path: path, reason: "labels or templates missing from the metadata") }
+        let embeddings = try file.tensor(named: Self.embeddingsKey)
+        try self.init(model: model, labels: labels, templates: templates, labelEmbeddings: embeddings)
+    }
+
+    static func json(_ strings: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(strings), as: UTF8.self)
+    }
+
+    static func strings(_ json: String?) -> [String]? {
+        guard let json else { return nil }
+        return try? JSONDecoder().decode([String].self, from: Data(json.utf8))
+    }
+}

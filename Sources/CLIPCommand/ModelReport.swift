@@ -1,0 +1,55 @@
+import CLIP
+import Foundation
+
+/// The text `clip info --model DIR` prints: one `key: value` line per fact about the model.
+///
+/// The weights are checked against the configuration (names, shapes and dtypes from the file
+/// headers) without being loaded, so a damaged checkpoint is reported as an error here too.
+struct ModelReport {
+    let text: String
+
+    init(directory path: String) throws {
+        let directory = try CLIPModelDirectory(contentsOf: URL(fileURLWithPath: path))
+        let dataType = try directory.validateWeights()
+        let a = directory.architecture
+        let v = a.vision.encoder
+        let t = a.text.encoder
+        var lines: [String] = []
+        lines.append("model: \(directory.url.path)")
+        switch directory.layout {
+        case .huggingFace:
+            lines.append("layout: Hugging Face (\(directory.configurationFile.lastPathComponent), "
+                         + "\(directory.weightsFile.lastPathComponent))")
+        case .openCLIP:
+            lines.append("layout: OpenCLIP (\(directory.configurationFile.lastPathComponent), "
+                         + "\(directory.weightsFile.lastPathComponent))")
+        }
+        let activation = v.activation == .quickGELU ? "QuickGELU" : "GELU"
+        lines.append("architecture: " + (a.preset.map { $0.name(for: a) } ?? "custom CLIP ViT (\(activation))"))
+        lines.append("vision: image \(a.vision.imageSize), patch \(a.vision.patchSize), width \(v.width), "
+                     + "layers \(v.layers), heads \(v.heads), MLP \(v.mlpWidth), \(v.activation.rawValue), "
+                     + "LayerNorm eps \(v.layerNormEpsilon)")
+        lines.append("text: vocabulary \(a.text.vocabularySize), context \(a.text.contextLength), width \(t.width), "
+                     + "layers \(t.layers), heads \(t.heads), MLP \(t.mlpWidth), \(t.activation.rawValue), "
+                     + "LayerNorm eps \(t.layerNormEpsilon), pooled at token \(a.text.endOfTextTokenID)")
+        lines.append("embedding dimension: \(a.embeddingDimension)")
+        lines.append("dtype: \(dataType)")
+        lines.append("parameters: \(a.parameterCount)")
+        typealias Names = CLIPModelDirectory.FileName
+        if directory.file(Names.vocabulary) != nil, directory.file(Names.merges) != nil {
+            lines.append("tokenizer: \(Names.vocabulary) + \(Names.merges)")
+        } else if directory.file(Names.tokenizer) != nil {
+            lines.append("tokenizer: \(Names.tokenizer)")
+        } else {
+            lines.append("tokenizer: none in the directory (CLIP's standard vocabulary is used)")
+        }
+        if directory.file(Names.preprocessorConfiguration) != nil {
+            lines.append("preprocessing: \(Names.preprocessorConfiguration)")
+        } else if directory.layout == .openCLIP {
+            lines.append("preprocessing: \(Names.openCLIPConfiguration)")
+        } else {
+            lines.append("preprocessing: none in the directory (OpenAI's defaults are used)")
+        }
+        text = lines.joined(separator: "\n") + "\n"
+    }
+}

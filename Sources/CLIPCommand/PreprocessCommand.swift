@@ -1,0 +1,65 @@
+import ArgumentParser
+import CLIP
+import Foundation
+
+/// `clip preprocess --model DIR IMAGE --output FILE.npy`: writes the pixel values a CLIP vision
+/// tower sees for one image, as a float32 `[1, 3, height, width]` NumPy file.
+///
+/// The settings come from the model directory (`preprocessor_config.json`, else
+/// `open_clip_config.json`, else OpenAI CLIP's defaults); see `PreprocessingConfiguration`.
+struct PreprocessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Write an image's CLIP pixel values as a float32 [1, 3, H, W] .npy file.",
+        discussion: """
+            Decodes the image (JPEG or PNG), applies its EXIF orientation, converts it to RGB, then \
+            resizes, center-crops, rescales and normalizes it like transformers' CLIPImageProcessor \
+            (Pillow backend) with the model directory's settings: preprocessor_config.json, else \
+            open_clip_config.json, else OpenAI CLIP's defaults (224, bicubic).
+            """
+    )
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Model directory holding preprocessor_config.json or open_clip_config.json.", valueName: "dir"))
+    var model: String
+
+    @Argument(help: ArgumentHelp("The image file (JPEG or PNG).", valueName: "image"))
+    var image: String
+
+    @Option(name: .long, help: ArgumentHelp("The .npy file to write.", valueName: "file"))
+    var output: String
+
+    @Option(
+        name: .customLong("max-pixels"),
+        help: ArgumentHelp("Refuse images with more pixels than this.", valueName: "count"))
+    var maxPixels: Int = DecodingOptions.defaultMaximumPixelCount
+
+    @Flag(name: .customLong("ignore-orientation"), help: "Use the stored pixels; do not apply the EXIF orientation.")
+    var ignoreOrientation = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Transparency: 'discard' drops alpha like Pillow's convert(\"RGB\"); 'white' composites over white like transformers 5.",
+            valueName: "mode"))
+    var alpha: String = "discard"
+
+    func validate() throws {
+        guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive, got \(maxPixels)") }
+        guard ["discard", "white"].contains(alpha) else {
+            throw ValidationError("--alpha must be 'discard' or 'white', got '\(alpha)'")
+        }
+    }
+
+    func run() throws {
+        let configuration = try PreprocessingConfiguration.load(modelDirectory: URL(fileURLWithPath: model))
+        let options = DecodingOptions(
+            maximumPixelCount: maxPixels, appliesOrientation: !ignoreOrientation,
+            alpha: alpha == "white" ? .compositeOverWhite : .discard)
+        let preprocessor = ImagePreprocessor(configuration: configuration, loader: ImageLoader(options: options))
+        let pixels = try preprocessor.pixelValues(contentsOf: URL(fileURLWithPath: image))
+        try NumpyArrayFile.write(pixels, to: URL(fileURLWithPath: output))
+    }
+}

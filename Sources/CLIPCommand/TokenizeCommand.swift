@@ -1,0 +1,69 @@
+import ArgumentParser
+import CLIP
+import Foundation
+
+/// `clip tokenize [--model DIR] [--context-length N] TEXT...`: one JSON array of token ids per text.
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Print the CLIP token ids of each text as a JSON array (start 49406, end 49407, unpadded).",
+        discussion: """
+            Texts are cleaned and tokenized exactly as OpenAI CLIP / open_clip do. A text longer than the \
+            context is truncated and its last id replaced by the end-of-text id. Without --model the \
+            bundled standard CLIP vocabulary is used; with it, the directory's vocab.json + merges.txt, \
+            tokenizer.json or bpe_simple_vocab_16e6.txt(.gz) (an OpenCLIP directory without such files \
+            uses the standard vocabulary).
+            """
+    )
+
+    @Option(name: .long, help: "Model directory whose vocabulary to use.")
+    var model: String?
+
+    @Option(name: .long, help: "Maximum number of ids per text, start and end included (at least 2).")
+    var contextLength: Int = CLIPTokenizer.defaultContextLength
+
+    @Argument(help: "Texts to tokenize.")
+    var texts: [String] = []
+
+    func run() throws {
+        do {
+            guard !texts.isEmpty else { throw TokenizeFailure("no text given (usage: clip tokenize [--model DIR] [--context-length N] TEXT...)") }
+            let tokenizer = try makeTokenizer()
+            var output = ""
+            for text in texts {
+                let ids = try tokenizer.tokenize(text, contextLength: contextLength)
+                output += "[" + ids.map(String.init).joined(separator: ",") + "]\n"
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(Self.oneLine(error))\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func makeTokenizer() throws -> CLIPTokenizer {
+        guard contextLength >= 2 else { throw TextTokenizerError.invalidContextLength(contextLength) }
+        guard let model else { return try CLIPTokenizer(contextLength: contextLength) }
+        let directory = URL(fileURLWithPath: model, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TokenizeFailure("model directory \(model) does not exist")
+        }
+        if !CLIPVocabulary.directoryHasVocabulary(directory),
+           FileManager.default.fileExists(atPath: directory.appendingPathComponent("open_clip_config.json").path) {
+            // OpenCLIP checkpoints use the standard vocabulary and ship no tokenizer files.
+            return try CLIPTokenizer(contextLength: contextLength)
+        }
+        return try CLIPTokenizer(directory: directory, contextLength: contextLength)
+    }
+
+    static func oneLine(_ error: Error) -> String {
+        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
+
+/// A command failure with a message.
+struct TokenizeFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,186 @@
+/// The activation function of the encoder MLPs.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    /// `x · sigmoid(1.702 · x)`, used by OpenAI's CLIP models (`hidden_act: "quick_gelu"`,
+    /// OpenCLIP `quick_gelu: true`).
+    case quickGELU = "quick_gelu"
+    /// The exact (erf) GELU, used by LAION's OpenCLIP models (`hidden_act: "gelu"`).
+    case gelu = "gelu"
+}
+
+/// The shape of a stack of pre-norm transformer encoder layers.
+public struct EncoderArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The residual stream width (`hidden_size`, OpenCLIP `width`).
+    public var width: Int
+    /// The number of encoder layers.
+    public var layers: Int
+    /// The number of attention heads; `width` is a multiple of it.
+    public var heads: Int
+    /// The hidden width of each MLP (`intermediate_size`, OpenCLIP `int(width · mlp_ratio)`).
+    public var mlpWidth: Int
+    /// The MLP activation.
+    public var activation: Activation
+    /// The epsilon of every LayerNorm in the tower.
+    public var layerNormEpsilon: Float
+
+    /// The width of one attention head.
+    public var headWidth: Int { heads > 0 ? width / heads : 0 }
+
+    /// Creates an encoder description.
+    public init(width: Int, layers: Int, heads: Int, mlpWidth: Int, activation: Activation, layerNormEpsilon: Float) {
+        self.width = width
+        self.layers = layers
+        self.heads = heads
+        self.mlpWidth = mlpWidth
+        self.activation = activation
+        self.layerNormEpsilon = layerNormEpsilon
+    }
+
+    /// The number of parameters of the layers (norms, attention, MLP).
+    public var parameterCount: Int {
+        let attention = 4 * width * width + 4 * width
+        let mlp = 2 * width * mlpWidth + mlpWidth + width
+        let norms = 4 * width
+        return layers * (attention + mlp + norms)
+    }
+}
+
+/// The vision tower of a CLIP ViT: patch embedding, class token, positional embedding,
+/// pre-LayerNorm, encoder, post-LayerNorm of the class token, projection.
+public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The side of the square input image in pixels.
+    public var imageSize: Int
+    /// The side of a square patch in pixels (the stride of the patch convolution).
+    public var patchSize: Int
+    /// The number of input channels (3).
+    public var channels: Int
+    /// The encoder layers.
+    public var encoder: EncoderArchitecture
+
+    /// Creates a vision tower description.
+    public init(imageSize: Int, patchSize: Int, channels: Int = 3, encoder: EncoderArchitecture) {
+        self.imageSize = imageSize
+        self.patchSize = patchSize
+        self.channels = channels
+        self.encoder = encoder
+    }
+
+    /// Patches per side (`imageSize / patchSize`).
+    public var gridSize: Int { patchSize > 0 ? imageSize / patchSize : 0 }
+    /// The number of tokens per image: one per patch plus the class token.
+    public var tokenCount: Int { gridSize * gridSize + 1 }
+    /// The length of one flattened patch (`channels · patchSize²`).
+    public var patchLength: Int { channels * patchSize * patchSize }
+}
+
+/// The text tower of a CLIP model: token and positional embeddings, causal encoder, final
+/// LayerNorm, pooling at the end-of-text token, projection.
+public struct TextArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The number of token embeddings.
+    public var vocabularySize: Int
+    /// The number of positional embeddings (the longest token sequence, usually 77).
+    public var contextLength: Int
+    /// The token id whose first occurrence in each sequence is pooled (49407 for CLIP's
+    /// tokenizer).
+    public var endOfTextTokenID: Int
+    /// The encoder layers.
+    public var encoder: EncoderArchitecture
+
+    /// Creates a text tower description.
+    public init(vocabularySize: Int, contextLength: Int, endOfTextTokenID: Int, encoder: EncoderArchitecture) {
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.endOfTextTokenID = endOfTextTokenID
+        self.encoder = encoder
+    }
+}
+
+/// Everything that determines the tensors and the computation of a CLIP model, whichever
+/// checkpoint layout it was read from.
+public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The image tower.
+    public var vision: VisionArchitecture
+    /// The text tower.
+    public var text: TextArchitecture
+    /// The width of the shared embedding space (`projection_dim`, OpenCLIP `embed_dim`).
+    public var embeddingDimension: Int
+
+    /// Creates a model description.
+    public init(vision: VisionArchitecture, text: TextArchitecture, embeddingDimension: Int) {
+        self.vision = vision
+        self.text = text
+        self.embeddingDimension = embeddingDimension
+    }
+
+    /// The number of parameters, counting the logit scale.
+    public var parameterCount: Int {
+        let v = vision.encoder
+        let visionCount = v.width * vision.patchLength + v.width + vision.tokenCount * v.width
+            + 4 * v.width + v.parameterCount + v.width * embeddingDimension
+        let t = text.encoder
+        let textCount = text.vocabularySize * t.width + text.contextLength * t.width
+            + 2 * t.width + t.parameterCount + t.width * embeddingDimension
+        return visionCount + textCount + 1
+    }
+
+    /// The common name of this architecture (for example "ViT-B/32"), when it is one of the
+    /// published CLIP sizes; `nil` otherwise.
+    public var preset: CLIPPreset? {
+        CLIPPreset.all.first { $0.matches(self) }
+    }
+
+    /// Checks the values a forward pass relies on (positive sizes, heads dividing widths,
+    /// patches tiling the image, the end-of-text token inside the vocabulary).
+    /// - Parameter file: the configuration file named in the error.
+    func validate(file: String) throws(CLIPModelError) {
+        func check(_ ok: Bool, _ key: String, _ reason: String) throws(CLIPModelError) {
+            if !ok { throw .invalidConfiguration(file: file, key: key, reason: reason) }
+        }
+        for (name, encoder) in [("vision", vision.encoder), ("text", text.encoder)] {
+            try check(encoder.width > 0, "\(name).width", "must be positive, got \(encoder.width)")
+            try check(encoder.layers >= 0, "\(name).layers", "must not be negative, got \(encoder.layers)")
+            try check(encoder.heads > 0 && encoder.width % encoder.heads == 0, "\(name).heads",
+                      "\(encoder.heads) heads do not divide width \(encoder.width)")
+            try check(encoder.mlpWidth > 0, "\(name).mlp_width", "must be positive, got \(encoder.mlpWidth)")
+            try check(encoder.layerNormEpsilon.isFinite && encoder.layerNormEpsilon > 0, "\(name).layer_norm_eps",
+                      "must be a positive number, got \(encoder.layerNormEpsilon)")
+        }
+        try check(vision.patchSize > 0, "vision.patch_size", "must be positive, got \(vision.patchSize)")
+        try check(vision.imageSize > 0 && vision.imageSize % vision.patchSize == 0, "vision.image_size",
+                  "\(vision.imageSize) is not a positive multiple of the patch size \(vision.patchSize)")
+        try check(vision.channels > 0, "vision.num_channels", "must be positive, got \(vision.channels)")
+        try check(text.vocabularySize > 0, "text.vocab_size", "must be positive, got \(text.vocabularySize)")
+        try check(text.contextLength > 0, "text.context_length", "must be positive, got \(text.contextLength)")
+        try check(text.endOfTextTokenID >= 0 && text.endOfTextTokenID < text.vocabularySize, "text.eos_token_id",
+                  "\(text.endOfTextTokenID) is outside the vocabulary of \(text.vocabularySize) tokens")
+        try check(embeddingDimension > 0, "projection_dim", "must be positive, got \(embeddingDimension)")
+        // Guard against sizes whose tensors could not be allocated (a corrupt or hostile config).
+        let limit = 1 << 34
+        try check(parameterCountIfRepresentable().map { $0 < limit } ?? false, "parameters",
+                  "the configuration describes an implausibly large model")
+    }
+
+    /// The parameter count, or `nil` when it overflows.
+    private func parameterCountIfRepresentable() -> Int? {
+        let values = [vision.imageSize, vision.patchSize, vision.channels, vision.encoder.width, vision.encoder.layers,
+                      vision.encoder.mlpWidth, text.vocabularySize, text.contextLength, text.encoder.width,
+                      text.encoder.layers, text.encoder.mlpWidth, embeddingDimension]
+        // Every factor below 2^20 keeps every product of three factors inside Int64.
+        guard values.allSatisfy({ $0 >= 0 && $0 < (1 << 20) }) else { return nil }
+        return parameterCount
+    }
+}
+
+/// The end-of-text token of CLIP's byte-level BPE tokenizer.
+public let clipEndOfTextTokenID = 49407
+/// The start-of-text token of CLIP's byte-level BPE tokenizer.
+public let clipStartOfTextTokenID = 49406
+
+extension TextArchitecture {
+    /// The token pooled by checkpoints that pool at the highest token id (OpenAI CLIP, OpenCLIP
+    /// `pool_type: "argmax"`, transformers configs with the pre-2023 `eos_token_id: 2`): CLIP's
+    /// end-of-text token 49407, the last id of the standard 49408-token vocabulary. For a
+    /// smaller vocabulary it is the vocabulary's last id, the only token that can be the highest.
+    static func highestTokenEndOfText(vocabularySize: Int) -> Int {
+        vocabularySize > clipEndOfTextTokenID ? clipEndOfTextTokenID : max(vocabularySize - 1, 0)
+    }
+}

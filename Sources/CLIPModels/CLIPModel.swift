@@ -1,0 +1,221 @@
+import Foundation
+import ImageProcessing
+import SafeTensors
+import TensorCore
+import TextTokenizer
+
+/// A CLIP model: an image tower and a text tower that map images and texts into one embedding
+/// space, plus the learned temperature of their cosine similarities.
+///
+/// Load one with ``init(contentsOf:)`` from a Hugging Face or OpenCLIP checkpoint directory.
+/// The model is immutable once loaded and can be used from several threads at once.
+public final class CLIPModel: Sendable {
+    /// The sizes of both towers and of the embedding space.
+    public let architecture: CLIPArchitecture
+    /// The layout of the checkpoint it was loaded from.
+    public let layout: CheckpointLayout
+    /// The image tower.
+    public let vision: VisionTransformer
+    /// The text tower.
+    public let text: TextTransformer
+    /// The factor applied to cosine similarities before a softmax: `exp` of the stored
+    /// `logit_scale` (100 for OpenAI's models).
+    public let logitScale: Float
+    /// The element types of the stored weights ("F32", "F16", "BF16", or several joined by "+").
+    public let weightDataType: String
+    /// The directory the model was loaded from, when it was loaded with ``init(contentsOf:)``.
+    public let directory: CLIPModelDirectory?
+    /// The tokenizer ``encode(texts:normalized:)`` uses: the directory's vocabulary files, or
+    /// CLIP's standard vocabulary for a model with the standard 49408-token vocabulary; `nil`
+    /// when neither applies.
+    public let tokenizer: CLIPTokenizer?
+    /// The image preprocessing ``encode(imagesAt:normalized:)`` applies: the directory's
+    /// `preprocessor_config.json`, else its `open_clip_config.json`, else OpenAI CLIP's settings
+    /// at the model's image size.
+    public let imagePreprocessor: ImagePreprocessor
+
+    /// Loads a model from a Hugging Face or OpenCLIP checkpoint directory (see
+    /// ``CLIPModelDirectory`` for the files looked for).
+    /// - Throws: `CLIPModelError` naming the file, key or setting that is missing, unsupported
+    ///   or inconsistent.
+    public convenience init(contentsOf url: URL) throws(CLIPModelError) {
+        let directory = try CLIPModelDirectory(contentsOf: url)
+        let tokenizer = try Self.loadTokenizer(for: directory)
+        let preprocessor: ImagePreprocessor
+        if directory.file(CLIPModelDirectory.FileName.preprocessorConfiguration) != nil || directory.layout == .openCLIP {
+            do {
+                preprocessor = try ImagePreprocessor(modelDirectory: url)
+            } catch {
+                throw .underlying(context: "image preprocessing settings of \(url.path)", message: "\(error)")
+            }
+        } else {
+            preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
+        }
+        try self.init(architecture: directory.architecture, layout: directory.layout,
+                      weights: try directory.openWeights(), directory: directory, tokenizer: tokenizer,
+                      imagePreprocessor: preprocessor)
+    }
+
+    /// OpenAI CLIP's preprocessing (bicubic resize of the shortest edge, center crop, OpenAI mean
+    /// and standard deviation) at the model's image size: what a directory without
+    /// preprocessing settings gets. For 224-pixel models it is `CLIPImageProcessor()`'s default.
+    static func defaultPreprocessor(for architecture: CLIPArchitecture) throws(CLIPModelError) -> ImagePreprocessor {
+        let size = architecture.vision.imageSize
+        do {
+            return ImagePreprocessor(configuration: try PreprocessingConfiguration(
+                resize: .shortestEdge(size), cropSize: (height: size, width: size)))
+        } catch {
+            throw .underlying(context: "image preprocessing settings", message: "\(error)")
+        }
+    }
+
+    /// The directory's tokenizer; CLIP's standard one when the directory has no vocabulary files
+    /// and the model has the standard vocabulary.
+    static func loadTokenizer(for directory: CLIPModelDirectory) throws(CLIPModelError) -> CLIPTokenizer? {
+        let text = directory.architecture.text
+        let tokenizer: CLIPTokenizer
+        do {
+            if CLIPVocabulary.directoryHasVocabulary(directory.url) {
+                tokenizer = try CLIPTokenizer(directory: directory.url, contextLength: text.contextLength)
+            } else if text.vocabularySize == 49408, text.endOfTextTokenID == clipEndOfTextTokenID {
+                tokenizer = try CLIPTokenizer(contextLength: text.contextLength)
+            } else {
+                return nil
+            }
+        } catch {
+            throw .underlying(context: "tokenizer of \(directory.url.path)", message: "\(error)")
+        }
+        guard tokenizer.endOfTextID == text.endOfTextTokenID else {
+            throw .invalidConfiguration(
+                file: "tokenizer", key: "<|endoftext|>",
+                reason: "the tokenizer's end-of-text id \(tokenizer.endOfTextID) is not the id the model pools at "
+                    + "(\(text.endOfTextTokenID))")
+        }
+        return tokenizer
+    }
+
+    /// Builds a model from weights in either checkpoint layout.
+    /// - Parameters:
+    ///   - architecture: the sizes, usually from a configuration file (see
+    ///     ``HuggingFaceCLIPConfiguration`` and ``OpenCLIPConfiguration``) or a ``CLIPPreset``.
+    ///   - layout: the key names and storage conventions of `weights`.
+    ///   - weights: a safetensors file or sharded checkpoint; every key the architecture needs
+    ///     must be present with the right shape and no other key may be (besides ignorable ones
+    ///     such as `position_ids`).
+    ///   - name: how `weights` is named in errors.
+    /// - Throws: `CLIPModelError.checkpointMismatch` naming every missing, unexpected and
+    ///   wrong-shaped key; `weightFile` when a tensor cannot be read.
+    public convenience init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any WeightSource,
+                            name: String = "weights") throws(CLIPModelError) {
+        try self.init(architecture: architecture, layout: layout,
+                      weights: SafeTensorsSource(weights: weights, sourceDescription: name))
+    }
+
+    init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
+         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil,
+         imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
+        let keys = CheckpointKeys(layout: layout, for: weights)
+        let binding = ModelBinding(keys: keys, architecture: architecture)
+        let loader = WeightLoader(source: weights, binding: binding)
+        try loader.validate()
+        self.architecture = architecture
+        self.layout = layout
+        self.directory = directory
+        self.tokenizer = tokenizer
+        if let imagePreprocessor {
+            self.imagePreprocessor = imagePreprocessor
+        } else {
+            self.imagePreprocessor = try Self.defaultPreprocessor(for: architecture)
+        }
+        vision = try VisionTransformer(architecture: architecture.vision,
+                                       embeddingDimension: architecture.embeddingDimension,
+                                       binding: binding.vision, loader: loader)
+        text = try TextTransformer(architecture: architecture.text,
+                                   embeddingDimension: architecture.embeddingDimension,
+                                   binding: binding.text, loader: loader)
+        let storedScale = try loader.load(binding.logitScale).scalars.first ?? 0
+        logitScale = Float(Foundation.exp(Double(storedScale)))
+        weightDataType = dataTypes(of: binding, in: weights)
+    }
+
+    /// The projected embeddings of a batch of normalized pixel tensors.
+    /// - Parameters:
+    ///   - pixelValues: `[batch, 3, imageSize, imageSize]`, preprocessed as the model expects.
+    ///   - normalized: whether to scale each embedding to unit length.
+    /// - Returns: `[batch, embeddingDimension]`.
+    public func encode(pixelValues: Tensor, normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        let embeddings = try vision.encode(pixelValues: pixelValues)
+        return normalized ? l2Normalized(embeddings) : embeddings
+    }
+
+    /// The projected embeddings of a batch of token sequences (each starting, usually, with
+    /// 49406 and containing 49407; any padding style).
+    /// - Parameters:
+    ///   - tokenIDs: one id array per text, at most `contextLength` long.
+    ///   - normalized: whether to scale each embedding to unit length.
+    /// - Returns: `[batch, embeddingDimension]`.
+    public func encode(tokenIDs: [[Int]], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        let embeddings = try text.encode(tokenIDs: tokenIDs)
+        return normalized ? l2Normalized(embeddings) : embeddings
+    }
+
+    /// The projected embeddings of a batch of texts, tokenized with ``tokenizer`` (texts longer
+    /// than the context are truncated, keeping the end-of-text token last).
+    /// - Parameters:
+    ///   - texts: the texts.
+    ///   - normalized: whether to scale each embedding to unit length.
+    /// - Returns: `[texts.count, embeddingDimension]`.
+    /// - Throws: `CLIPModelError.missingComponent` when the model has no tokenizer.
+    public func encode(texts: [String], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        guard let tokenizer else {
+            throw .missingComponent(
+                name: "tokenizer",
+                reason: "the model directory has no vocab.json + merges.txt or tokenizer.json and the model's "
+                    + "vocabulary is not CLIP's standard one")
+        }
+        guard !texts.isEmpty else { throw .emptyBatch(input: "texts") }
+        return try encode(tokenIDs: tokenizer.tokenize(texts), normalized: normalized)
+    }
+
+    /// The projected embeddings of image files (JPEG or PNG), decoded upright and preprocessed
+    /// with ``imagePreprocessor``.
+    /// - Parameters:
+    ///   - urls: the image files.
+    ///   - normalized: whether to scale each embedding to unit length.
+    /// - Returns: `[urls.count, embeddingDimension]`.
+    /// - Throws: `CLIPModelError.underlying` naming the file that cannot be decoded;
+    ///   `invalidPixelValues` when the preprocessing settings do not produce the model's image size.
+    public func encode(imagesAt urls: [URL], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        guard !urls.isEmpty else { throw .emptyBatch(input: "images") }
+        let pixels: Tensor
+        do {
+            pixels = try imagePreprocessor.pixelValues(contentsOf: urls)
+        } catch {
+            throw .underlying(context: "image preprocessing", message: "\(error)")
+        }
+        return try encode(pixelValues: pixels, normalized: normalized)
+    }
+
+    /// The projected embeddings of decoded RGB images, preprocessed with ``imagePreprocessor``.
+    /// - Returns: `[images.count, embeddingDimension]`.
+    public func encode(images: [RGBImage], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
+        guard !images.isEmpty else { throw .emptyBatch(input: "images") }
+        let pixels: Tensor
+        do {
+            pixels = try imagePreprocessor.pixelValues(for: images)
+        } catch {
+            throw .underlying(context: "image preprocessing", message: "\(error)")
+        }
+        return try encode(pixelValues: pixels, normalized: normalized)
+    }
+
+    private func l2Normalized(_ embeddings: Tensor) -> Tensor {
+        var result = embeddings
+        let rows = result.shape[0], width = result.shape[1]
+        result.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            Kernels.l2Normalize(base, rows: rows, width: width)
+        }
+        return result
+    }
+}

@@ -1,1 +1,0 @@
-// Module CLIPModels: see ARCHITECTURE.md.

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A CLIP checkpoint directory, recognized and its configuration read, without loading weights.
+///
+/// Two layouts are recognized:
+/// - Hugging Face: `config.json` with `model.safetensors`, or with
+///   `model.safetensors.index.json` and the shards it lists; optional `vocab.json` +
+///   `merges.txt` or `tokenizer.json`, and `preprocessor_config.json`.
+/// - OpenCLIP: `open_clip_config.json` with `open_clip_model.safetensors`.
+///
+/// When a directory holds both (many LAION repositories do), the Hugging Face files are used.
+public struct CLIPModelDirectory: Sendable {
+    /// File names this library looks for.
+    public enum FileName {
+        /// The Hugging Face model configuration.
+        public static let configuration = "config.json"
+        /// Hugging Face weights in one file.
+        public static let weights = "model.safetensors"
+        /// The index of sharded Hugging Face weights.
+        public static let weightIndex = "model.safetensors.index.json"
+        /// The OpenCLIP model (and preprocessing) configuration.
+        public static let openCLIPConfiguration = "open_clip_config.json"
+        /// OpenCLIP weights.
+        public static let openCLIPWeights = "open_clip_model.safetensors"
+        /// transformers' image processor settings.
+        public static let preprocessorConfiguration = "preprocessor_config.json"
+        /// The BPE vocabulary (with `merges.txt`).
+        public static let vocabulary = "vocab.json"
+        /// The BPE merges (with `vocab.json`).
+        public static let merges = "merges.txt"
+        /// A `tokenizers` tokenizer file holding both.
+        public static let tokenizer = "tokenizer.json"
+    }
+
+    /// The directory.
+    public let url: URL
+    /// The checkpoint layout found.
+    public let layout: CheckpointLayout
+    /// The configuration file that was read.
+    public let configurationFile: URL
+    /// The model the configuration describes.
+    public let architecture: CLIPArchitecture
+    /// The weights: a safetensors file, or a sharded checkpoint's index file.
+    public let weightsFile: URL
+
+    /// Recognizes the layout of `url` and reads its configuration.
+    /// - Throws: `CLIPModelError.unrecognizedDirectory` when neither layout is complete (naming
+    ///   what is missing), `unsupportedArchitecture` / `invalidConfiguration` for the
+    ///   configuration.
+    public init(contentsOf url: URL) throws(CLIPModelError) {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw .missingFile(path: url.path, reason: "no such directory")
+        }
+        guard isDirectory.boolValue else {
+            throw .unrecognizedDirectory(path: url.path, reason: "not a directory")
+        }
+        func exists(_ name: String) -> Bool { manager.fileExists(atPath: url.appendingPathComponent(name).path) }
+        self.url = url
+
+        let huggingFaceWeights = exists(FileName.weightIndex) ? FileName.weightIndex
+            : exists(FileName.weights) ? FileName.weights : nil
+        if exists(FileName.configuration), let weights = huggingFaceWeights {
+            layout = .huggingFace
+            configurationFile = url.appendingPathComponent(FileName.configuration)
+            weightsFile = url.appendingPathComponent(weights)
+            architecture = try HuggingFaceCLIPConfiguration(contentsOf: configurationFile)
+                .architecture(file: FileName.configuration)
+        } else if exists(FileName.openCLIPConfiguration), exists(FileName.openCLIPWeights) {
+            layout = .openCLIP
+            configurationFile = url.appendingPathComponent(FileName.openCLIPConfiguration)
+            weightsFile = url.appendingPathComponent(FileName.openCLIPWeights)
+            architecture = try OpenCLIPConfiguration(contentsOf: configurationFile).modelConfiguration
+                .architecture(file: FileName.openCLIPConfiguration)
+        } else {
+            var reasons: [String] = []
+            let pickles = ["pytorch_model.bin", "open_clip_pytorch_model.bin", "model.pt"].filter(exists)
+            if !pickles.isEmpty {
+                reasons.append("found \(pickles.joined(separator: ", ")); only safetensors weights are supported")
+            }
+            if exists(FileName.configuration) {
+                reasons.append("config.json has no model.safetensors or model.safetensors.index.json next to it")
+            } else if exists(FileName.openCLIPConfiguration) {
+                reasons.append("open_clip_config.json has no open_clip_model.safetensors next to it")
+            } else {
+                reasons.append("expected config.json + model.safetensors (Hugging Face) or "
+                               + "open_clip_config.json + open_clip_model.safetensors (OpenCLIP)")
+            }
+            throw .unrecognizedDirectory(path: url.path, reason: reasons.joined(separator: "; "))
+        }
+    }
+
+    /// The URL of `name` inside the directory when that file exists.
+    public func file(_ name: String) -> URL? {
+        let candidate = url.appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
+    }
+
+    /// Opens the weights (memory-mapped; tensors are read on demand).
+    func openWeights() throws(CLIPModelError) -> any TensorSource {
+        try openSafeTensors(weightsFile)
+    }
+
+    /// Checks that the weights hold exactly the tensors the configuration describes, reading
+    /// only their names and shapes.
+    /// - Returns: the element types of the stored weights.
+    public func validateWeights() throws(CLIPModelError) -> String {
+        let weights = try openWeights()
+        let binding = ModelBinding(keys: CheckpointKeys(layout: layout, for: weights), architecture: architecture)
+        try WeightLoader(source: weights, binding: binding).validate()
+        return dataTypes(of: binding, in: weights)
+    }
+}
+
+/// The element types of the tensors `binding` reads, sorted and joined by "+".
+func dataTypes(of binding: ModelBinding, in weights: any TensorSource) -> String {
+    let types = Set(binding.all.flatMap(\.sources).compactMap { weights.dataType(of: $0.key) })
+    return types.isEmpty ? "unknown" : types.sorted().joined(separator: "+")
+}

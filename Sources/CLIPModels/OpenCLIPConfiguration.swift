@@ -1,0 +1,424 @@
+import Foundation
+
+/// OpenCLIP's `vision_cfg` with open_clip 3.3.0's `CLIPVisionCfg` defaults.
+///
+/// Only the fields that matter for a plain ViT are kept as properties; fields that select
+/// other architectures (ResNet `layers` lists, timm towers, attentional pooling, layer scale,
+/// custom attention blocks, …) are recorded in ``unsupportedFeatures``. Keys that
+/// `CLIPVisionCfg` does not know are recorded too, since open_clip itself rejects them.
+public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
+    /// `layers` (default 12).
+    public var layers: Int
+    /// `width` (default 768).
+    public var width: Int
+    /// `head_width` (default 64): heads = width / head_width.
+    public var headWidth: Int
+    /// `mlp_ratio` (default 4.0): MLP width = int(width · mlp_ratio).
+    public var mlpRatio: Double
+    /// `patch_size` (default 16).
+    public var patchSize: Int
+    /// `image_size` (default 224).
+    public var imageSize: Int
+    /// `norm_kwargs.eps` (default 1e-5, torch's LayerNorm default).
+    public var layerNormEpsilon: Double
+    /// Settings present in the file that this library does not implement.
+    public var unsupportedFeatures: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case layers, width
+        case headWidth = "head_width"
+        case mlpRatio = "mlp_ratio"
+        case patchSize = "patch_size"
+        case imageSize = "image_size"
+        case lsInitValue = "ls_init_value"
+        case patchDropout = "patch_dropout"
+        case attentionalPool = "attentional_pool"
+        case attnPoolerQueries = "attn_pooler_queries"
+        case attnPoolerHeads = "attn_pooler_heads"
+        case noLnPre = "no_ln_pre"
+        case posEmbedType = "pos_embed_type"
+        case finalLnAfterPool = "final_ln_after_pool"
+        case poolType = "pool_type"
+        case outputTokens = "output_tokens"
+        case actKwargs = "act_kwargs"
+        case normKwargs = "norm_kwargs"
+        case blockType = "block_type"
+        case qkNorm = "qk_norm"
+        case scaledCosineAttn = "scaled_cosine_attn"
+        case scaleHeads = "scale_heads"
+        case scaleAttnInner = "scale_attn_inner"
+        case scaleAttn = "scale_attn"
+        case scaleFc = "scale_fc"
+        case timmModelName = "timm_model_name"
+        case timmModelPretrained = "timm_model_pretrained"
+        case timmPool = "timm_pool"
+        case timmProj = "timm_proj"
+        case timmProjBias = "timm_proj_bias"
+        case timmDrop = "timm_drop"
+        case timmDropPath = "timm_drop_path"
+    }
+
+    /// The defaults of open_clip's `CLIPVisionCfg()`.
+    public init() {
+        layers = 12
+        width = 768
+        headWidth = 64
+        mlpRatio = 4.0
+        patchSize = 16
+        imageSize = 224
+        layerNormEpsilon = 1e-5
+        unsupportedFeatures = []
+    }
+
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var unsupported: [String] = []
+        if let raw = try c.decodeIfPresent(JSONValue.self, forKey: .layers) {
+            if let count = raw.intValue {
+                layers = count
+            } else if case .array = raw {
+                unsupported.append("ResNet image tower (vision_cfg.layers is a list)")
+            } else {
+                throw DecodingError.dataCorruptedError(forKey: .layers, in: c, debugDescription: "expected an integer")
+            }
+        }
+        width = try c.value(.width, default: width)
+        headWidth = try c.value(.headWidth, default: headWidth)
+        mlpRatio = try c.value(.mlpRatio, default: mlpRatio)
+        patchSize = try c.squareSize(.patchSize) ?? patchSize
+        imageSize = try c.squareSize(.imageSize) ?? imageSize
+        unsupported += try openCLIPCommonFeatures(c, tower: "vision_cfg", normKwargs: .normKwargs, actKwargs: .actKwargs,
+                                                  lsInitValue: .lsInitValue, blockType: .blockType,
+                                                  flags: [.qkNorm, .scaledCosineAttn, .scaleHeads, .scaleAttnInner,
+                                                          .scaleAttn, .scaleFc],
+                                                  epsilon: &layerNormEpsilon)
+        if let name = try c.decodeIfPresent(String.self, forKey: .timmModelName) {
+            unsupported.append("timm image tower \"\(name)\"")
+        }
+        if let pool = try c.decodeIfPresent(JSONValue.self, forKey: .attentionalPool), pool != .bool(false), pool != .null {
+            unsupported.append("attentional pooling (vision_cfg.attentional_pool)")
+        }
+        if try c.decodeIfPresent(Bool.self, forKey: .noLnPre) == true {
+            unsupported.append("vision_cfg.no_ln_pre")
+        }
+        if let type = try c.decodeIfPresent(String.self, forKey: .posEmbedType), type != "learnable" {
+            unsupported.append("vision_cfg.pos_embed_type \"\(type)\"")
+        }
+        // `final_ln_after_pool` is the same computation for class-token pooling (LayerNorm acts
+        // per token), so it is accepted.
+        if let pool = try c.decodeIfPresent(String.self, forKey: .poolType), pool != "tok" {
+            unsupported.append("vision_cfg.pool_type \"\(pool)\"")
+        }
+        unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key vision_cfg.\($0)" }
+        unsupportedFeatures = unsupported
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(width, forKey: .width)
+        try c.encode(headWidth, forKey: .headWidth)
+        try c.encode(mlpRatio, forKey: .mlpRatio)
+        try c.encode(patchSize, forKey: .patchSize)
+        try c.encode(imageSize, forKey: .imageSize)
+        if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
+    }
+}
+
+/// OpenCLIP's `text_cfg` with open_clip 3.3.0's `CLIPTextCfg` defaults. As for the vision
+/// tower, settings that select other architectures are recorded in ``unsupportedFeatures``.
+public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
+    /// `context_length` (default 77).
+    public var contextLength: Int
+    /// `vocab_size` (default 49408).
+    public var vocabularySize: Int
+    /// `width` (default 512).
+    public var width: Int
+    /// `heads` (default 8).
+    public var heads: Int
+    /// `layers` (default 12).
+    public var layers: Int
+    /// `mlp_ratio` (default 4.0).
+    public var mlpRatio: Double
+    /// `pool_type` (default "argmax": the highest token id, CLIP's end-of-text).
+    public var poolType: String
+    /// `eos_id` (default 2; used only with `pool_type: "eos"`).
+    public var eosID: Int
+    /// `pad_id` (default 0).
+    public var padID: Int
+    /// `norm_kwargs.eps` (default 1e-5).
+    public var layerNormEpsilon: Double
+    /// Settings present in the file that this library does not implement.
+    public var unsupportedFeatures: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case contextLength = "context_length"
+        case vocabularySize = "vocab_size"
+        case hfTokenizerName = "hf_tokenizer_name"
+        case tokenizerMode = "tokenizer_mode"
+        case tokenizerKwargs = "tokenizer_kwargs"
+        case width, heads, layers
+        case mlpRatio = "mlp_ratio"
+        case lsInitValue = "ls_init_value"
+        case embedCls = "embed_cls"
+        case padID = "pad_id"
+        case eosID = "eos_id"
+        case noCausalMask = "no_causal_mask"
+        case finalLnAfterPool = "final_ln_after_pool"
+        case poolType = "pool_type"
+        case projBias = "proj_bias"
+        case projType = "proj_type"
+        case outputTokens = "output_tokens"
+        case actKwargs = "act_kwargs"
+        case normKwargs = "norm_kwargs"
+        case blockType = "block_type"
+        case qkNorm = "qk_norm"
+        case scaledCosineAttn = "scaled_cosine_attn"
+        case scaleHeads = "scale_heads"
+        case scaleAttnInner = "scale_attn_inner"
+        case scaleAttn = "scale_attn"
+        case scaleFc = "scale_fc"
+        case hfModelName = "hf_model_name"
+        case hfModelPretrained = "hf_model_pretrained"
+        case hfProjType = "hf_proj_type"
+        case hfPoolerType = "hf_pooler_type"
+    }
+
+    /// The defaults of open_clip's `CLIPTextCfg()`.
+    public init() {
+        contextLength = 77
+        vocabularySize = 49408
+        width = 512
+        heads = 8
+        layers = 12
+        mlpRatio = 4.0
+        poolType = "argmax"
+        eosID = 2
+        padID = 0
+        layerNormEpsilon = 1e-5
+        unsupportedFeatures = []
+    }
+
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var unsupported: [String] = []
+        contextLength = try c.value(.contextLength, default: contextLength)
+        vocabularySize = try c.value(.vocabularySize, default: vocabularySize)
+        width = try c.value(.width, default: width)
+        heads = try c.value(.heads, default: heads)
+        layers = try c.value(.layers, default: layers)
+        mlpRatio = try c.value(.mlpRatio, default: mlpRatio)
+        poolType = try c.value(.poolType, default: poolType)
+        eosID = try c.value(.eosID, default: eosID)
+        padID = try c.value(.padID, default: padID)
+        unsupported += try openCLIPCommonFeatures(c, tower: "text_cfg", normKwargs: .normKwargs, actKwargs: .actKwargs,
+                                                  lsInitValue: .lsInitValue, blockType: .blockType,
+                                                  flags: [.qkNorm, .scaledCosineAttn, .scaleHeads, .scaleAttnInner,
+                                                          .scaleAttn, .scaleFc],
+                                                  epsilon: &layerNormEpsilon)
+        if let name = try c.decodeIfPresent(String.self, forKey: .hfModelName) {
+            unsupported.append("Hugging Face text tower \"\(name)\"")
+        }
+        if let name = try c.decodeIfPresent(String.self, forKey: .hfTokenizerName) {
+            unsupported.append("custom tokenizer \"\(name)\"")
+        }
+        for key in [CodingKeys.embedCls, .noCausalMask, .projBias] where try c.decodeIfPresent(Bool.self, forKey: key) == true {
+            unsupported.append("text_cfg.\(key.stringValue)")
+        }
+        if let type = try c.decodeIfPresent(String.self, forKey: .projType), type != "linear" {
+            unsupported.append("text_cfg.proj_type \"\(type)\"")
+        }
+        if poolType != "argmax" && poolType != "eos" {
+            unsupported.append("text_cfg.pool_type \"\(poolType)\"")
+        }
+        unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key text_cfg.\($0)" }
+        unsupportedFeatures = unsupported
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        try c.encode(width, forKey: .width)
+        try c.encode(heads, forKey: .heads)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(mlpRatio, forKey: .mlpRatio)
+        if poolType != "argmax" { try c.encode(poolType, forKey: .poolType) }
+        if eosID != 2 { try c.encode(eosID, forKey: .eosID) }
+        if padID != 0 { try c.encode(padID, forKey: .padID) }
+        if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
+    }
+}
+
+/// Reads the settings both OpenCLIP tower configurations share and lists those that select
+/// features this library does not implement.
+private func openCLIPCommonFeatures<Key: CodingKey>(
+    _ c: KeyedDecodingContainer<Key>, tower: String,
+    normKwargs: Key, actKwargs: Key, lsInitValue: Key, blockType: Key, flags: [Key],
+    epsilon: inout Double
+) throws -> [String] {
+    var unsupported: [String] = []
+    if let kwargs = try c.decodeIfPresent([String: JSONValue].self, forKey: normKwargs) {
+        for (key, value) in kwargs.sorted(by: { $0.key < $1.key }) {
+            if key == "eps", case let .number(eps) = value {
+                epsilon = eps
+            } else {
+                unsupported.append("\(tower).norm_kwargs.\(key)")
+            }
+        }
+    }
+    if let kwargs = try c.decodeIfPresent([String: JSONValue].self, forKey: actKwargs), !kwargs.isEmpty {
+        unsupported.append("\(tower).act_kwargs")
+    }
+    if let value = try c.decodeIfPresent(JSONValue.self, forKey: lsInitValue), value != .null {
+        unsupported.append("layer scale (\(tower).ls_init_value)")
+    }
+    if let type = try c.decodeIfPresent(String.self, forKey: blockType), type != "default" {
+        unsupported.append("\(tower).block_type \"\(type)\"")
+    }
+    for flag in flags where try c.decodeIfPresent(Bool.self, forKey: flag) == true {
+        unsupported.append("\(tower).\(flag.stringValue)")
+    }
+    return unsupported
+}
+
+/// OpenCLIP's `model_cfg`: the keyword arguments of open_clip 3.3.0's `CLIP` class.
+public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
+    /// `embed_dim`: the width of the shared embedding space (required).
+    public var embeddingDimension: Int
+    /// `quick_gelu` (default false): QuickGELU instead of the exact GELU in both towers.
+    public var quickGELU: Bool
+    /// `vision_cfg`.
+    public var visionConfiguration: OpenCLIPVisionConfiguration
+    /// `text_cfg`.
+    public var textConfiguration: OpenCLIPTextConfiguration
+    /// `custom_text` (default false): the text tower's keys are prefixed with `text.`.
+    public var customText: Bool
+    /// Settings present in the file that this library does not implement.
+    public var unsupportedFeatures: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case embeddingDimension = "embed_dim"
+        case quickGELU = "quick_gelu"
+        case visionConfiguration = "vision_cfg"
+        case textConfiguration = "text_cfg"
+        case customText = "custom_text"
+        case initLogitScale = "init_logit_scale"
+        case initLogitBias = "init_logit_bias"
+        case nonscalarLogitScale = "nonscalar_logit_scale"
+        case castDtype = "cast_dtype"
+        case outputDict = "output_dict"
+        case multimodalCfg = "multimodal_cfg"
+    }
+
+    /// Creates a configuration.
+    public init(embeddingDimension: Int, quickGELU: Bool = false,
+                visionConfiguration: OpenCLIPVisionConfiguration = .init(),
+                textConfiguration: OpenCLIPTextConfiguration = .init(), customText: Bool = false) {
+        self.embeddingDimension = embeddingDimension
+        self.quickGELU = quickGELU
+        self.visionConfiguration = visionConfiguration
+        self.textConfiguration = textConfiguration
+        self.customText = customText
+        self.unsupportedFeatures = []
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        embeddingDimension = try c.decode(Int.self, forKey: .embeddingDimension)
+        quickGELU = try c.value(.quickGELU, default: false)
+        visionConfiguration = try c.value(.visionConfiguration, default: OpenCLIPVisionConfiguration())
+        textConfiguration = try c.value(.textConfiguration, default: OpenCLIPTextConfiguration())
+        customText = try c.value(.customText, default: false)
+        var unsupported: [String] = []
+        if let bias = try c.decodeIfPresent(JSONValue.self, forKey: .initLogitBias), bias != .null {
+            unsupported.append("logit bias (init_logit_bias, a SigLIP-style model)")
+        }
+        if c.contains(.multimodalCfg) {
+            unsupported.append("multimodal_cfg (a CoCa model)")
+        }
+        unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key model_cfg.\($0)" }
+        unsupportedFeatures = unsupported + visionConfiguration.unsupportedFeatures + textConfiguration.unsupportedFeatures
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(embeddingDimension, forKey: .embeddingDimension)
+        if quickGELU { try c.encode(true, forKey: .quickGELU) }
+        try c.encode(visionConfiguration, forKey: .visionConfiguration)
+        try c.encode(textConfiguration, forKey: .textConfiguration)
+        if customText { try c.encode(true, forKey: .customText) }
+    }
+
+    /// The model this configuration describes.
+    /// - Parameter file: the file name used in errors.
+    /// - Throws: `CLIPModelError.unsupportedArchitecture` listing every unsupported setting,
+    ///   `invalidConfiguration` for inconsistent sizes.
+    public func architecture(file: String = "open_clip_config.json") throws(CLIPModelError) -> CLIPArchitecture {
+        if !unsupportedFeatures.isEmpty {
+            throw .unsupportedArchitecture(file: file, reason: unsupportedFeatures.joined(separator: "; "))
+        }
+        let activation: Activation = quickGELU ? .quickGELU : .gelu
+        let v = visionConfiguration
+        let t = textConfiguration
+        guard v.headWidth > 0 else {
+            throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")
+        }
+        func mlpWidth(_ width: Int, _ ratio: Double, _ key: String) throws(CLIPModelError) -> Int {
+            // Python's int(width * mlp_ratio): truncation toward zero.
+            let product = Double(width) * ratio
+            guard product.isFinite, product > 0, product < Double(1 << 30) else {
+                throw .invalidConfiguration(file: file, key: key, reason: "gives an MLP width of \(product)")
+            }
+            return Int(product)
+        }
+        let vision = VisionArchitecture(
+            imageSize: v.imageSize, patchSize: v.patchSize, channels: 3,
+            encoder: EncoderArchitecture(
+                width: v.width, layers: v.layers, heads: v.width / v.headWidth,
+                mlpWidth: try mlpWidth(v.width, v.mlpRatio, "vision_cfg.mlp_ratio"),
+                activation: activation, layerNormEpsilon: Float(v.layerNormEpsilon)))
+        if v.width % v.headWidth != 0 {
+            throw .invalidConfiguration(
+                file: file, key: "vision_cfg.head_width",
+                reason: "\(v.headWidth) does not divide the width \(v.width)")
+        }
+        let endOfText = t.poolType == "eos"
+            ? t.eosID : TextArchitecture.highestTokenEndOfText(vocabularySize: t.vocabularySize)
+        let text = TextArchitecture(
+            vocabularySize: t.vocabularySize, contextLength: t.contextLength, endOfTextTokenID: endOfText,
+            encoder: EncoderArchitecture(
+                width: t.width, layers: t.layers, heads: t.heads,
+                mlpWidth: try mlpWidth(t.width, t.mlpRatio, "text_cfg.mlp_ratio"),
+                activation: activation, layerNormEpsilon: Float(t.layerNormEpsilon)))
+        let result = CLIPArchitecture(vision: vision, text: text, embeddingDimension: embeddingDimension)
+        try result.validate(file: file)
+        return result
+    }
+}
+
+/// An OpenCLIP `open_clip_config.json`: `model_cfg` plus the optional `preprocess_cfg`.
+public struct OpenCLIPConfiguration: Codable, Sendable, Equatable {
+    /// `model_cfg`.
+    public var modelConfiguration: OpenCLIPModelConfiguration
+
+    enum CodingKeys: String, CodingKey {
+        case modelConfiguration = "model_cfg"
+    }
+
+    /// Creates a configuration around `model_cfg`.
+    public init(modelConfiguration: OpenCLIPModelConfiguration) {
+        self.modelConfiguration = modelConfiguration
+    }
+
+    /// Reads and decodes `open_clip_config.json`.
+    public init(contentsOf url: URL) throws(CLIPModelError) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw .missingFile(path: url.path, reason: "cannot be read")
+        }
+        self = try decodeConfiguration(OpenCLIPConfiguration.self, from: data, file: url.lastPathComponent)
+    }
+}

@@ -1,0 +1,132 @@
+import TensorCore
+
+/// CLIP's text tower: maps token ids to projected text embeddings.
+///
+/// Token + positional embedding, causal pre-norm encoder layers, final LayerNorm, pooling at
+/// each sequence's first end-of-text token, projection. Pooling at the first end-of-text token
+/// gives the same result for both padding styles (pad with 0 as OpenCLIP does, or with the
+/// end-of-text token as transformers' tokenizer does). Because of the causal mask, positions
+/// after the last end-of-text token of a batch cannot change any pooled output, so they are not
+/// computed at all. Immutable and safe to share between threads.
+public struct TextTransformer: Sendable {
+    /// The tower's sizes.
+    public let architecture: TextArchitecture
+    /// The width of the output embeddings.
+    public let embeddingDimension: Int
+
+    /// `[vocabulary, width]`.
+    let tokenEmbedding: Tensor
+    /// `[context, width]`.
+    let positionEmbedding: Tensor
+    let encoder: TransformerEncoder
+    let finalNorm: LayerNormWeights
+    /// `[embedding, width]`.
+    let projection: Tensor
+
+    init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
+         loader: WeightLoader) throws(CLIPModelError) {
+        self.architecture = architecture
+        self.embeddingDimension = embeddingDimension
+        tokenEmbedding = try loader.load(binding.tokenEmbedding)
+        positionEmbedding = try loader.load(binding.positionEmbedding)
+        var layers: [EncoderLayerWeights] = []
+        for layer in binding.layers { layers.append(try loader.load(layer)) }
+        encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
+        finalNorm = try loader.load(binding.finalNorm)
+        projection = try loader.load(binding.projection)
+    }
+
+    /// The position of the pooled (first end-of-text) token of each sequence, after checking
+    /// lengths and ids.
+    func poolingPositions(_ tokenIDs: [[Int]]) throws(CLIPModelError) -> [Int] {
+        let a = architecture
+        var positions: [Int] = []
+        positions.reserveCapacity(tokenIDs.count)
+        for (s, ids) in tokenIDs.enumerated() {
+            guard ids.count <= a.contextLength else {
+                throw .sequenceTooLong(sequence: s, length: ids.count, contextLength: a.contextLength)
+            }
+            var found: Int?
+            for (position, id) in ids.enumerated() {
+                guard id >= 0, id < a.vocabularySize else {
+                    throw .tokenOutOfRange(sequence: s, position: position, id: id, vocabularySize: a.vocabularySize)
+                }
+                if found == nil, id == a.endOfTextTokenID { found = position }
+            }
+            guard let found else { throw .missingEndOfText(sequence: s, endOfTextID: a.endOfTextTokenID) }
+            positions.append(found)
+        }
+        return positions
+    }
+
+    /// The projected text embeddings of a batch of token sequences.
+    /// - Parameter tokenIDs: one array of ids per text, each at most `contextLength` long and
+    ///   containing the end-of-text token; sequences may have different lengths and either
+    ///   padding style.
+    /// - Returns: `[batch, embeddingDimension]`, not normalized.
+    /// - Throws: `CLIPModelError.sequenceTooLong`, `tokenOutOfRange`, `missingEndOfText`, `emptyBatch`.
+    public func encode(tokenIDs: [[Int]]) throws(CLIPModelError) -> Tensor {
+        guard !tokenIDs.isEmpty else { throw .emptyBatch(input: "token sequences") }
+        let positions = try poolingPositions(tokenIDs)
+        let width = architecture.encoder.width
+        let e = embeddingDimension
+        let batch = tokenIDs.count
+        // Sequences are run in chunks of at most about 4096 token rows.
+        let sequencesPerChunk = max(1, 4096 / architecture.contextLength)
+        do {
+            return try Tensor(shape: [batch, e]) { output in
+                guard let out = output.baseAddress else { return }
+                var start = 0
+                while start < batch {
+                    let end = min(batch, start + sequencesPerChunk)
+                    let tokens = positions[start..<end].max().map { $0 + 1 } ?? 1
+                    let workspace = EncoderWorkspace(rows: (end - start) * tokens, width: width,
+                                                     wideColumns: max(architecture.encoder.mlpWidth, width),
+                                                     tokens: tokens)
+                    forward(Array(tokenIDs[start..<end]), positions: Array(positions[start..<end]), tokens: tokens,
+                            workspace: workspace, into: out + start * e)
+                    start = end
+                }
+            }
+        } catch {
+            throw .underlying(context: "text transformer", message: "\(error)")
+        }
+    }
+
+    /// Runs sequences truncated (or padded with id 0) to `tokens` positions and writes the
+    /// projected embeddings pooled at `positions` to `output` (`[sequences, embedding]`).
+    private func forward(_ tokenIDs: [[Int]], positions: [Int], tokens: Int, workspace ws: EncoderWorkspace,
+                         into output: UnsafeMutablePointer<Float>) {
+        let width = architecture.encoder.width
+        let sequences = tokenIDs.count
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: sequences * tokens * width)
+        defer { hidden.deallocate() }
+
+        tokenEmbedding.withUnsafeBufferPointer { table in
+            positionEmbedding.withUnsafeBufferPointer { pos in
+                guard let table = table.baseAddress, let pos = pos.baseAddress else { return }
+                for (s, ids) in tokenIDs.enumerated() {
+                    for t in 0..<tokens {
+                        // Positions past a sequence's end come after its end-of-text token, so
+                        // under the causal mask their content cannot reach its pooled output.
+                        let id = t < ids.count ? ids[t] : 0
+                        let dst = hidden + (s * tokens + t) * width
+                        dst.update(from: table + id * width, count: width)
+                        Kernels.add(pos + t * width, to: dst, count: width)
+                    }
+                }
+            }
+        }
+
+        encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, workspace: ws)
+
+        // The final LayerNorm acts per token, so only the pooled tokens need it.
+        let pooled = ws.normalized
+        for (s, position) in positions.enumerated() {
+            layerNorm(hidden + (s * tokens + position) * width, into: pooled + s * width, rows: 1, width: width,
+                      weights: finalNorm, epsilon: architecture.encoder.layerNormEpsilon)
+        }
+        linear(pooled, rows: sequences, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
+               into: output, accumulate: false)
+    }
+}

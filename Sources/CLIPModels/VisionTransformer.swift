@@ -1,0 +1,148 @@
+import TensorCore
+
+/// CLIP's image tower: a ViT that maps normalized pixels to projected image embeddings.
+///
+/// Patch embedding (a convolution with stride = patch size and no bias, computed as im2col +
+/// GEMM), class token, learned positional embedding, pre-LayerNorm, pre-norm encoder layers,
+/// post-LayerNorm of the class token, projection. Immutable and safe to share between threads.
+public struct VisionTransformer: Sendable {
+    /// The tower's sizes.
+    public let architecture: VisionArchitecture
+    /// The width of the output embeddings.
+    public let embeddingDimension: Int
+
+    /// `[width, channels·patch·patch]`.
+    let patchWeight: Tensor
+    /// `[width]`.
+    let classEmbedding: Tensor
+    /// `[tokens, width]`.
+    let positionEmbedding: Tensor
+    let preNorm: LayerNormWeights
+    let encoder: TransformerEncoder
+    let postNorm: LayerNormWeights
+    /// `[embedding, width]`.
+    let projection: Tensor
+
+    init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
+         loader: WeightLoader) throws(CLIPModelError) {
+        self.architecture = architecture
+        self.embeddingDimension = embeddingDimension
+        patchWeight = try loader.load(binding.patchEmbedding)
+        classEmbedding = try loader.load(binding.classEmbedding)
+        positionEmbedding = try loader.load(binding.positionEmbedding)
+        preNorm = try loader.load(binding.preNorm)
+        var layers: [EncoderLayerWeights] = []
+        for layer in binding.layers { layers.append(try loader.load(layer)) }
+        encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
+        postNorm = try loader.load(binding.postNorm)
+        projection = try loader.load(binding.projection)
+    }
+
+    /// The largest number of images computed at once; bigger batches are split so that the
+    /// scratch memory stays bounded (about 4096 token rows).
+    var imagesPerChunk: Int { max(1, 4096 / architecture.tokenCount) }
+
+    /// The projected image embeddings of a batch of normalized pixel tensors.
+    /// - Parameter pixelValues: `[batch, channels, imageSize, imageSize]`, already resized,
+    ///   cropped and normalized (what `CLIPImageProcessor` returns as `pixel_values`).
+    /// - Returns: `[batch, embeddingDimension]`, not normalized.
+    /// - Throws: `CLIPModelError.invalidPixelValues` for a wrong shape, `emptyBatch` for no images.
+    public func encode(pixelValues: Tensor) throws(CLIPModelError) -> Tensor {
+        let a = architecture
+        let expected = [pixelValues.shape.first ?? 0, a.channels, a.imageSize, a.imageSize]
+        guard pixelValues.rank == 4, pixelValues.shape == expected else {
+            throw .invalidPixelValues(shape: pixelValues.shape, expected: [-1, a.channels, a.imageSize, a.imageSize])
+        }
+        let batch = expected[0]
+        guard batch > 0 else { throw .emptyBatch(input: "images") }
+        let e = embeddingDimension
+        let imageLength = a.channels * a.imageSize * a.imageSize
+        let chunk = min(batch, imagesPerChunk)
+        let workspace = EncoderWorkspace(
+            rows: chunk * a.tokenCount, width: a.encoder.width,
+            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width), tokens: a.tokenCount)
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: chunk * a.tokenCount * a.encoder.width)
+        defer { hidden.deallocate() }
+        do {
+            return try Tensor(shape: [batch, e]) { output in
+                guard let out = output.baseAddress else { return }
+                pixelValues.withUnsafeBufferPointer { pixels in
+                    guard let pixels = pixels.baseAddress else { return }
+                    var start = 0
+                    while start < batch {
+                        let count = min(chunk, batch - start)
+                        forward(pixels + start * imageLength, images: count, hidden: hidden, workspace: workspace,
+                                into: out + start * e)
+                        start += count
+                    }
+                }
+            }
+        } catch {
+            throw .underlying(context: "vision transformer", message: "\(error)")
+        }
+    }
+
+    /// Runs `images` images (`[images, channels, size, size]` at `pixels`) and writes their
+    /// projected embeddings (`[images, embedding]`) to `output`.
+    private func forward(_ pixels: UnsafePointer<Float>, images: Int, hidden: UnsafeMutablePointer<Float>,
+                         workspace ws: EncoderWorkspace, into output: UnsafeMutablePointer<Float>) {
+        let a = architecture
+        let width = a.encoder.width
+        let tokens = a.tokenCount
+        let grid = a.gridSize
+        let p = a.patchSize
+        let size = a.imageSize
+        let patchLength = a.patchLength
+        let patchesPerImage = grid * grid
+
+        // im2col: each patch flattened in (channel, row, column) order, matching the
+        // convolution weight `[width, channels, p, p]` flattened to `[width, channels·p·p]`.
+        // The flattened patches go to `normalized`'s companion buffer `wide`, the patch
+        // embeddings to `context` (both large enough: rows ≥ patches, columns ≥ patchLength, width).
+        let columns = ws.wide
+        for image in 0..<images {
+            let src = pixels + image * a.channels * size * size
+            for gy in 0..<grid {
+                for gx in 0..<grid {
+                    var dst = columns + ((image * patchesPerImage) + gy * grid + gx) * patchLength
+                    for c in 0..<a.channels {
+                        for ky in 0..<p {
+                            let row = src + (c * size + gy * p + ky) * size + gx * p
+                            dst.update(from: row, count: p)
+                            dst += p
+                        }
+                    }
+                }
+            }
+        }
+        let embedded = ws.context
+        linear(columns, rows: images * patchesPerImage, inputs: patchLength, weight: patchWeight, bias: nil,
+               outputs: width, into: embedded, accumulate: false)
+
+        // [class token; patches] + positional embedding, then the pre-LayerNorm.
+        classEmbedding.withUnsafeBufferPointer { cls in
+            positionEmbedding.withUnsafeBufferPointer { pos in
+                guard let cls = cls.baseAddress, let pos = pos.baseAddress else { return }
+                for image in 0..<images {
+                    let dst = hidden + image * tokens * width
+                    dst.update(from: cls, count: width)
+                    (dst + width).update(from: embedded + image * patchesPerImage * width, count: patchesPerImage * width)
+                    Kernels.add(pos, to: dst, count: tokens * width)
+                }
+            }
+        }
+        layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: preNorm,
+                  epsilon: a.encoder.layerNormEpsilon)
+
+        encoder.run(hidden, sequences: images, tokens: tokens, causal: false, workspace: ws)
+
+        // Post-LayerNorm of each class token, then the projection.
+        let pooled = ws.normalized
+        for image in 0..<images {
+            layerNorm(hidden + image * tokens * width, into: pooled + image * width, rows: 1, width: width,
+                      weights: postNorm, epsilon: a.encoder.layerNormEpsilon)
+        }
+        linear(pooled, rows: images, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
+               into: output, accumulate: false)
+    }
+}

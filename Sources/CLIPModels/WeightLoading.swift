@@ -1,0 +1,132 @@
+import TensorCore
+
+/// The weights of one LayerNorm: `weight` (gamma) and `bias` (beta), each `[width]`.
+struct LayerNormWeights: Sendable {
+    let weight: Tensor
+    let bias: Tensor
+}
+
+/// The weights of one pre-norm encoder layer, in the internal layout (`[out, in]` matrices).
+struct EncoderLayerWeights: Sendable {
+    let norm1: LayerNormWeights
+    /// `[3·width, width]`: query, key and value projections stacked.
+    let qkvWeight: Tensor
+    /// `[3·width]`.
+    let qkvBias: Tensor
+    /// `[width, width]`.
+    let outputWeight: Tensor
+    /// `[width]`.
+    let outputBias: Tensor
+    let norm2: LayerNormWeights
+    /// `[mlpWidth, width]`.
+    let fc1Weight: Tensor
+    /// `[mlpWidth]`.
+    let fc1Bias: Tensor
+    /// `[width, mlpWidth]`.
+    let fc2Weight: Tensor
+    /// `[width]`.
+    let fc2Bias: Tensor
+}
+
+/// Checks a weight source against the tensors an architecture needs, then reads them into the
+/// internal layout.
+struct WeightLoader {
+    let source: any TensorSource
+    let binding: ModelBinding
+
+    /// Verifies that the source holds exactly the bound keys with the bound shapes (ignorable
+    /// keys aside), reporting every missing, unexpected and wrong-shaped key in one error.
+    func validate() throws(CLIPModelError) {
+        var expected = Set<String>()
+        var missing: [String] = []
+        var misshaped: [CLIPModelError.MisshapedKey] = []
+        for weight in binding.all {
+            for (key, shape) in weight.sources {
+                expected.insert(key)
+                guard let stored = source.shape(of: key) else {
+                    missing.append(key)
+                    continue
+                }
+                let accepted = stored == shape || (weight.sources.count == 1 && weight.alternativeShapes.contains(stored))
+                if !accepted { misshaped.append(.init(key: key, expected: shape, actual: stored)) }
+            }
+        }
+        let unexpected = source.tensorNames.filter { !expected.contains($0) && !binding.keys.isIgnorable($0) }.sorted()
+        if !missing.isEmpty || !unexpected.isEmpty || !misshaped.isEmpty {
+            throw .checkpointMismatch(file: source.sourceDescription, missing: missing, unexpected: unexpected,
+                                      misshaped: misshaped)
+        }
+        for weight in binding.all {
+            for (key, _) in weight.sources {
+                if let type = source.dataType(of: key), !Self.floatingPointTypes.contains(type) {
+                    throw .unsupportedDataType(file: source.sourceDescription, key: key, dataType: type)
+                }
+            }
+        }
+    }
+
+    /// The stored element types weights may have.
+    static let floatingPointTypes: Set<String> = ["F32", "F16", "BF16", "F64"]
+
+    /// Reads one stored tensor as Float32.
+    private func read(_ key: String) throws(CLIPModelError) -> Tensor {
+        do {
+            return try source.tensor(named: key)
+        } catch let error as CLIPModelError {
+            throw error
+        } catch {
+            throw .weightFile(path: source.sourceDescription, reason: "tensor \"\(key)\": \(error)")
+        }
+    }
+
+    /// The internal tensor of `weight`.
+    func load(_ weight: WeightBinding) throws(CLIPModelError) -> Tensor {
+        do {
+            switch weight.assembly {
+            case .reshape:
+                return try read(weight.sources[0].key).reshaped(weight.shape)
+            case .concatenateRows:
+                let parts = try weight.sources.map { source throws(CLIPModelError) in try read(source.key) }
+                return try Tensor(shape: weight.shape) { out in
+                    var offset = 0
+                    for part in parts {
+                        part.withUnsafeBufferPointer { src in
+                            guard let base = src.baseAddress, let dst = out.baseAddress else { return }
+                            (dst + offset).update(from: base, count: min(src.count, out.count - offset))
+                        }
+                        offset += part.count
+                    }
+                }
+            case .transpose:
+                let stored = try read(weight.sources[0].key)
+                let rows = stored.shape[0], columns = stored.shape[1]
+                return try Tensor(shape: [columns, rows]) { out in
+                    stored.withUnsafeBufferPointer { src in
+                        for r in 0..<rows {
+                            for c in 0..<columns { out[c * rows + r] = src[r * columns + c] }
+                        }
+                    }
+                }
+            }
+        } catch let error as CLIPModelError {
+            throw error
+        } catch {
+            throw .weightFile(path: source.sourceDescription,
+                              reason: "tensor \"\(weight.sources.map(\.key).joined(separator: ", "))\": \(error)")
+        }
+    }
+
+    func load(_ norm: LayerNormBinding) throws(CLIPModelError) -> LayerNormWeights {
+        LayerNormWeights(weight: try load(norm.weight), bias: try load(norm.bias))
+    }
+
+    func load(_ layer: EncoderLayerBinding) throws(CLIPModelError) -> EncoderLayerWeights {
+        EncoderLayerWeights(
+            norm1: try load(layer.norm1),
+            qkvWeight: try load(layer.qkvWeight), qkvBias: try load(layer.qkvBias),
+            outputWeight: try load(layer.outputWeight), outputBias: try load(layer.outputBias),
+            norm2: try load(layer.norm2),
+            fc1Weight: try load(layer.fc1Weight), fc1Bias: try load(layer.fc1Bias),
+            fc2Weight: try load(layer.fc2Weight), fc2Bias: try load(layer.fc2Bias))
+    }
+}

@@ -1,1 +1,0 @@
-// Module ImageProcessing: see ARCHITECTURE.md.

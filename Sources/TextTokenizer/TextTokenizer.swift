@@ -1,1 +1,0 @@
-// Module TextTokenizer: see ARCHITECTURE.md.

@@ -1,0 +1,48 @@
+/// Errors of the TextTokenizer module. Each case names the file, line, token or value at fault.
+public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A file could not be read.
+    case unreadableFile(path: String, reason: String)
+    /// A gzip stream could not be decompressed.
+    case invalidCompressedData(path: String, reason: String)
+    /// A vocabulary file (vocab.json, tokenizer.json) is not in the expected form.
+    case malformedVocabulary(path: String, reason: String)
+    /// A merges file has a bad line (1-based line number in the file).
+    case malformedMerges(path: String, line: Int, reason: String)
+    /// A token the byte-level BPE needs is absent from the vocabulary.
+    case missingToken(path: String, token: String, reason: String)
+    /// A directory holds none of the supported vocabulary files.
+    case noVocabularyFiles(directory: String)
+    /// The bundled default vocabulary is missing from the package resources.
+    case missingBundledVocabulary(name: String)
+    /// A context length below 2 (start and end tokens need two slots).
+    case invalidContextLength(Int)
+    /// `decode` got an id outside the vocabulary.
+    case unknownTokenID(Int)
+    /// `pad` got more ids than the requested length.
+    case sequenceTooLong(length: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .invalidCompressedData(let path, let reason):
+            return "cannot decompress \(path): \(reason)"
+        case .malformedVocabulary(let path, let reason):
+            return "malformed vocabulary \(path): \(reason)"
+        case .malformedMerges(let path, let line, let reason):
+            return "malformed merges \(path), line \(line): \(reason)"
+        case .missingToken(let path, let token, let reason):
+            return "vocabulary \(path) lacks token \"\(token)\": \(reason)"
+        case .noVocabularyFiles(let directory):
+            return "no tokenizer files in \(directory) (expected vocab.json + merges.txt, tokenizer.json or bpe_simple_vocab_16e6.txt[.gz])"
+        case .missingBundledVocabulary(let name):
+            return "the bundled vocabulary \(name) is missing from the TextTokenizer resources"
+        case .invalidContextLength(let length):
+            return "context length \(length) is too small (at least 2: start and end tokens)"
+        case .unknownTokenID(let id):
+            return "token id \(id) is not in the vocabulary"
+        case .sequenceTooLong(let length, let limit):
+            return "\(length) token ids do not fit in a padded length of \(limit)"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TensorCore
+@testable import CLIPModels
+import ImageProcessing
+
+/// The committed fixture directory (see Fixtures/README.md).
+let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+
+func fixtureModel(_ name: String) -> URL { fixtures.appendingPathComponent("models/\(name)") }
+
+func reference(_ model: String, _ file: String) throws -> Tensor {
+    try NumpyArrayFile.read(contentsOf: fixtures.appendingPathComponent("references/\(model)/\(file)"))
+}
+
+func pixels(_ size: Int) throws -> Tensor {
+    try NumpyArrayFile.read(contentsOf: fixtures.appendingPathComponent("pixels/\(size).npy"))
+}
+
+struct TokenBatches: Decodable {
+    var unpadded: [[Int]]
+    var pad_zero: [[Int]]
+    var pad_eot: [[Int]]
+}
+
+func tokenBatches(_ model: String) throws -> TokenBatches {
+    let data = try Data(contentsOf: fixtures.appendingPathComponent("tokens.json"))
+    let all = try JSONDecoder().decode([String: TokenBatches].self, from: data)
+    return try #require(all[model])
+}
+
+/// The parity criterion of the issue: max |ours − ref| ≤ 1e-4 · max |ref|, same shape.
+func expectClose(_ ours: Tensor, _ ref: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(ours.shape == ref.shape, "\(what): shape \(ours.shape) vs \(ref.shape)", sourceLocation: sourceLocation)
+    guard ours.shape == ref.shape else { return }
+    let scale = ref.scalars.map(abs).max() ?? 0
+    let worst = zip(ours.scalars, ref.scalars).map { abs($0 - $1) }.max() ?? 0
+    #expect(scale > 0, "\(what): degenerate reference", sourceLocation: sourceLocation)
+    #expect(worst <= 1e-4 * scale, "\(what): max |diff| \(worst) > 1e-4 × \(scale)", sourceLocation: sourceLocation)
+}
+
+/// The error `body` throws (recording an issue when it does not throw a `CLIPModelError`).
+func modelError<T>(_ body: () throws -> T, sourceLocation: SourceLocation = #_sourceLocation) -> CLIPModelError? {
+    do {
+        _ = try body()
+        Issue.record("no error was thrown", sourceLocation: sourceLocation)
+    } catch let error as CLIPModelError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+/// Every tensor of a safetensors file, by name.
+func tensors(in file: URL) throws -> [String: Tensor] {
+    let source = try openSafeTensors(file)
+    var result: [String: Tensor] = [:]
+    for name in source.tensorNames { result[name] = try source.tensor(named: name) }
+    return result
+}
