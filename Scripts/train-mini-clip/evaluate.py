@@ -125,8 +125,8 @@ def main():
                     "CLIPTokenizer -> get_text_features; L2-normalize; logits = exp(logit_scale) * cosine; "
                     "softmax over labels; one prompt per label",
         "logit_scale_exp": round(float(model.logit_scale.exp()), 6),
-        "color_template": COLOR_PROMPT.replace("{}", "{label}"),
-        "shape_template": SHAPE_PROMPT.replace("{}", "{label}"),
+        "color_template": COLOR_PROMPT,
+        "shape_template": SHAPE_PROMPT,
         "colors": R.COLORS,
         "shapes": R.SHAPES,
         "color_prompts": color_prompts,
