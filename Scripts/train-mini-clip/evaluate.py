@@ -7,11 +7,13 @@ Pipeline (transformers 5.24.0, Pillow 13.0.0): PIL.Image.open on each committed 
 CLIPImageProcessor (use_fast=False) from the model's preprocessor_config.json, CLIPTokenizer from
 its vocab.json/merges.txt, CLIPModel from config.json + model.safetensors (float16 weights
 upcast to float32), get_image_features / get_text_features, L2 normalization, cosine x
-exp(logit_scale), softmax over the labels. One prompt per label, no ensembling:
-"a photo of a {color} shape" over the 10 colors and "a photo of a {shape}" over the 8 shapes.
+exp(logit_scale), softmax over the labels. Two protocols (see `protocols()`): "single", one
+prompt per label ("a photo of a {color} shape" over the 10 colors, "a photo of a {shape}" over
+the 8 shapes), and "ensemble", which averages the other attribute out of each label embedding.
 
-Writes <testset>/predictions.json (per image: labels, predictions, logits and probabilities for
-every prompt; plus the accuracies) and prints the accuracies and the example images' rankings.
+Writes <testset>/predictions.json (per image and protocol: labels, predictions and the logits of
+every label; per protocol the templates and accuracies) and prints the accuracies and the example
+images' predictions with the library's default template.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import numpy as np
 
 import render as R
-from common import COLOR_PROMPT, SHAPE_PROMPT, check_versions, prompt_lists
+from common import COLOR_PROMPT, SHAPE_PROMPT, check_versions
 
 
 def load(model_dir: str):
@@ -63,12 +65,35 @@ def image_embeddings(model, processor, paths, batch_size=100):
     return torch.cat(chunks)
 
 
-def classify(model, image_embeds, text_embeds):
+def classify(model, image_embeds, label_embeds):
     import torch
 
     scale = model.logit_scale.exp()
-    logits = scale * image_embeds @ text_embeds.T  # [images, labels]
+    logits = scale * image_embeds @ label_embeds.T  # [images, labels]
     return logits, torch.softmax(logits, dim=-1)
+
+
+def label_embeddings(model, tokenizer, labels, templates):
+    """open_clip's build_zero_shot_classifier: per label, the normalized mean of the normalized
+    embeddings of its captions (one per template)."""
+    import torch.nn.functional as F
+
+    captions = [t.replace("{}", label) for label in labels for t in templates]
+    emb, ids = text_embeddings(model, tokenizer, captions)
+    emb = emb.view(len(labels), len(templates), -1).mean(1)
+    return F.normalize(emb, dim=-1), ids
+
+
+def protocols():
+    """The two zero-shot protocols evaluated. "single": one prompt per label, as issue 9 words it.
+    "ensemble": the other attribute is averaged out: a shape's embedding is the mean over the ten
+    "a photo of a {color} {shape}" captions, a color's over the eight "a photo of a {color}
+    {shape}" captions (template ensembling, as CLIP's paper does with its 80 templates)."""
+    return {
+        "single": {"color_templates": [COLOR_PROMPT], "shape_templates": [SHAPE_PROMPT]},
+        "ensemble": {"color_templates": [f"a photo of a {{}} {s}" for s in R.SHAPES],
+                     "shape_templates": [f"a photo of a {c} {{}}" for c in R.COLORS]},
+    }
 
 
 def main():
@@ -80,78 +105,75 @@ def main():
 
     found = check_versions()
     model, processor, tokenizer = load(args.model)
-    color_prompts, shape_prompts = prompt_lists()
-    tc, color_ids = text_embeddings(model, tokenizer, color_prompts)
-    ts, shape_ids = text_embeddings(model, tokenizer, shape_prompts)
-
     meta = json.load(open(os.path.join(args.testset, "labels.json")))
     items = meta["images"]
     paths = [os.path.join(args.testset, it["file"]) for it in items]
     emb = image_embeddings(model, processor, paths)
-    cl, cp = classify(model, emb, tc)
-    sl, sp = classify(model, emb, ts)
-    pred_c = cl.argmax(-1).numpy()
-    pred_s = sl.argmax(-1).numpy()
     true_c = np.array([R.COLORS.index(it["color"]) for it in items])
     true_s = np.array([R.SHAPES.index(it["shape"]) for it in items])
     held = np.array([it["held_out"] for it in items])
 
-    def acc(mask):
-        return {"images": int(mask.sum()), "color": round(float((pred_c[mask] == true_c[mask]).mean()), 4),
-                "shape": round(float((pred_s[mask] == true_s[mask]).mean()), 4),
-                "both": round(float(((pred_c == true_c) & (pred_s == true_s))[mask].mean()), 4)}
+    records = [{"file": it["file"], "color": it["color"], "shape": it["shape"], "held_out": it["held_out"]}
+               for it in items]
+    results = {}
+    for name, p in protocols().items():
+        tc, _ = label_embeddings(model, tokenizer, R.COLORS, p["color_templates"])
+        ts, _ = label_embeddings(model, tokenizer, R.SHAPES, p["shape_templates"])
+        cl, _ = classify(model, emb, tc)
+        sl, _ = classify(model, emb, ts)
+        pred_c, pred_s = cl.argmax(-1).numpy(), sl.argmax(-1).numpy()
 
-    accuracy = {"held_out": acc(held), "seen": acc(~held), "all": acc(np.ones_like(held))}
-    per_pair = {}
-    for c, s in R.HELD_OUT_PAIRS:
-        m = held & (true_c == R.COLORS.index(c)) & (true_s == R.SHAPES.index(s))
-        per_pair[f"{c} {s}"] = acc(m)
+        def acc(mask):
+            return {"images": int(mask.sum()), "color": round(float((pred_c[mask] == true_c[mask]).mean()), 4),
+                    "shape": round(float((pred_s[mask] == true_s[mask]).mean()), 4),
+                    "both": round(float(((pred_c == true_c) & (pred_s == true_s))[mask].mean()), 4)}
 
-    records = []
-    for k, it in enumerate(items):
-        records.append({
-            "file": it["file"], "color": it["color"], "shape": it["shape"], "held_out": it["held_out"],
-            "predicted_color": R.COLORS[pred_c[k]], "predicted_shape": R.SHAPES[pred_s[k]],
-            "color_logits": [round(float(v), 5) for v in cl[k]],
-            "color_probabilities": [round(float(v), 6) for v in cp[k]],
-            "shape_logits": [round(float(v), 5) for v in sl[k]],
-            "shape_probabilities": [round(float(v), 6) for v in sp[k]],
-        })
+        per_pair = {}
+        for c, s in R.HELD_OUT_PAIRS:
+            per_pair[f"{c} {s}"] = acc(held & (true_c == R.COLORS.index(c)) & (true_s == R.SHAPES.index(s)))
+        results[name] = {**p, "accuracy": {"held_out": acc(held), "seen": acc(~held), "all": acc(np.ones_like(held))},
+                         "held_out_pairs": per_pair}
+        for k, rec in enumerate(records):
+            rec[name] = {
+                "predicted_color": R.COLORS[pred_c[k]], "predicted_shape": R.SHAPES[pred_s[k]],
+                "color_logits": [round(float(v), 4) for v in cl[k]],
+                "shape_logits": [round(float(v), 4) for v in sl[k]],
+            }
+        print(name, json.dumps(results[name]["accuracy"]))
+        print(" ", json.dumps(per_pair))
+
+    _, color_ids = text_embeddings(model, tokenizer, [COLOR_PROMPT.format(c) for c in R.COLORS])
+    _, shape_ids = text_embeddings(model, tokenizer, [SHAPE_PROMPT.format(s) for s in R.SHAPES])
     fixture = {
         "generator": "Scripts/train-mini-clip/evaluate.py",
         "versions": found,
         "model": "Sources/CLIP/Resources/mini-clip",
         "pipeline": "PIL.Image.open -> CLIPImageProcessor(use_fast=False) -> CLIPModel.get_image_features; "
-                    "CLIPTokenizer -> get_text_features; L2-normalize; logits = exp(logit_scale) * cosine; "
-                    "softmax over labels; one prompt per label",
+                    "CLIPTokenizer -> get_text_features; L2-normalize; label embedding = normalized mean over "
+                    "its templates; logits = exp(logit_scale) * cosine; softmax over labels",
         "logit_scale_exp": round(float(model.logit_scale.exp()), 6),
-        "color_template": COLOR_PROMPT,
-        "shape_template": SHAPE_PROMPT,
         "colors": R.COLORS,
         "shapes": R.SHAPES,
-        "color_prompts": color_prompts,
-        "shape_prompts": shape_prompts,
         "color_prompt_ids": [row.tolist()[: row.tolist().index(49407) + 1] for row in color_ids],
         "shape_prompt_ids": [row.tolist()[: row.tolist().index(49407) + 1] for row in shape_ids],
-        "accuracy": accuracy,
-        "held_out_pairs": per_pair,
+        "protocols": results,
         "images": records,
     }
     with open(os.path.join(args.testset, "predictions.json"), "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
         f.write("\n")
-    print(json.dumps(accuracy, indent=1))
-    print(json.dumps(per_pair))
 
     if args.examples and os.path.isdir(args.examples):
         names = sorted(n for n in os.listdir(args.examples) if n.endswith((".png", ".jpg")))
         eemb = image_embeddings(model, processor, [os.path.join(args.examples, n) for n in names])
-        _, ecp = classify(model, eemb, tc)
-        _, esp = classify(model, eemb, ts)
+        default = ["a photo of a {}."]  # the library's default template
+        _, ecp = classify(model, eemb, label_embeddings(model, tokenizer, R.COLORS, default)[0])
+        _, esp = classify(model, eemb, label_embeddings(model, tokenizer, R.SHAPES, default)[0])
+        print("examples, template 'a photo of a {}.':")
         for k, n in enumerate(names):
             c = ecp[k].argmax().item()
             s = esp[k].argmax().item()
-            print(f"{n:24s} color {R.COLORS[c]} ({ecp[k, c]:.3f})  shape {R.SHAPES[s]} ({esp[k, s]:.3f})")
+            print(f"  {n:24s} color {R.COLORS[c]} ({ecp[k, c]:.3f})  shape {R.SHAPES[s]} ({esp[k, s]:.3f})")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ excluded) is reused for a few epochs with fresh captions each epoch. The loss is
 cross-entropy over image-caption similarities, except that a caption that is also true of
 another image in the batch ("a photo of a star" for two star images) counts as a positive for it
 too: targets are spread uniformly over the true captions / images instead of only the diagonal.
+An auxiliary term (--aux-weight) classifies the normalized image embeddings of single-object
+images into shape and color with two linear heads that exist only during training; without it
+this small from-scratch ViT had not separated shapes from colors after 2,600 steps.
 """
 
 from __future__ import annotations
@@ -121,11 +124,12 @@ def main():
     ap.add_argument("--work-dir", default="/tmp/mini-clip-work")
     ap.add_argument("--pool-size", type=int, default=48_000)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--steps", type=int, default=2600)
+    ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--aux-weight", type=float, default=0.5)
     args = ap.parse_args()
 
     import torch
@@ -145,7 +149,8 @@ def main():
 
     t0 = time.time()
     cache = os.path.join(args.work_dir, f"pool-seed{R.TRAIN_SEED}-n{args.pool_size}.pkl")
-    if os.path.exists(cache):  # the pool is a pure function of (seed, n): a cache only saves time
+    cached = os.path.exists(cache)
+    if cached:  # the pool is a pure function of (seed, n): a cache only saves time
         with open(cache, "rb") as f:
             images, samples = pickle.load(f)
     else:
@@ -155,14 +160,17 @@ def main():
     tables = np.stack([R.object_table(s, IMAGE_SIZE) for s in samples])
     counts = np.array([len(s.objects) for s in samples])
     val = validation_set()
-    say(f"rendered {args.pool_size} training images + {len(val[0])} validation images in {time.time() - t0:.1f}s")
+    say(f"{'loaded' if cached else 'rendered'} {args.pool_size} training images + {len(val[0])} validation images "
+        f"in {time.time() - t0:.1f}s")
 
     model = CLIPModel(model_config())
     init_vision(model, images[:2000])
     model.train()
     emb = model.text_model.embeddings.token_embedding
     emb.sparse = True  # only the rows of tokens in the batch get (sparse) gradients and updates
-    decay, no_decay = [], []
+    aux_shape = torch.nn.Linear(model.config.projection_dim, len(R.SHAPES))
+    aux_color = torch.nn.Linear(model.config.projection_dim, len(R.COLORS))
+    decay, no_decay = list(aux_shape.parameters()) + list(aux_color.parameters()), []
     for name, p in model.named_parameters():
         if p is emb.weight:
             continue
@@ -200,13 +208,23 @@ def main():
 
         for g in opt.param_groups + opt_emb.param_groups:
             g["lr"] = lr_at(step)
-        img = F.normalize(features(model.get_image_features(pixel_values=normalize_pixels(images[idx]))), dim=-1)
+        img_raw = features(model.get_image_features(pixel_values=normalize_pixels(images[idx])))
+        img = F.normalize(img_raw, dim=-1)
         txt = F.normalize(features(model.get_text_features(input_ids=tok.batch(caps))), dim=-1)
         scale = model.logit_scale.exp().clamp(max=100)
         logits = scale * img @ txt.T  # [images, captions]: every image has len(CAPTION_FOCUS) captions
         loss_i = -(F.log_softmax(logits, 1) * (target / target.sum(1, keepdim=True))).sum(1).mean()
         loss_t = -(F.log_softmax(logits.T, 1) * (target.T / target.T.sum(1, keepdim=True))).sum(1).mean()
         loss = (loss_i + loss_t) / 2
+        if args.aux_weight > 0:
+            # Auxiliary classification of the single-object images' embeddings (heads are
+            # training-only and not exported): it makes the image tower separate shape from color
+            # long before the contrastive signal alone does.
+            single = torch.from_numpy(counts[idx] == 1)
+            feats = F.normalize(img_raw[single], dim=-1)
+            tab = torch.from_numpy(tables[idx][:, 0, :2].astype(np.int64))[single]
+            aux = F.cross_entropy(aux_shape(feats) * 10, tab[:, 1]) + F.cross_entropy(aux_color(feats) * 10, tab[:, 0])
+            loss = loss + args.aux_weight * aux
         opt.zero_grad(set_to_none=True)
         opt_emb.zero_grad(set_to_none=True)
         loss.backward()
