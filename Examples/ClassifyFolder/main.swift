@@ -1,6 +1,6 @@
 // Classifies every image in a folder against a list of labels.
 //
-//     swift run -c release classify-folder Examples/images "circle,square,star,triangle"
+//     swift run -c release classify-folder --model DIR Examples/photos "cat,dog,car"
 //     swift run -c release classify-folder --model /path/to/clip-vit-base-patch32 photos/ "cat,dog,car"
 //
 // Without --model it uses the demonstration model bundled with the package.

@@ -1,6 +1,6 @@
 // Text-to-image search: embeds every image in a folder once, then ranks them for each query.
 //
-//     swift run -c release search-folder Examples/images "a red star" "a green circle"
+//     swift run -c release search-folder --model DIR Examples/photos "a sleeping cat"
 //
 // Without --model it uses the demonstration model bundled with the package.
 import CLIP
