@@ -54,6 +54,14 @@ HELD_OUT_PAIRS = [
 ]
 HELD_OUT_SET = {(COLORS.index(c), SHAPES.index(s)) for c, s in HELD_OUT_PAIRS}
 
+# Objects in an *unnamed* color: color index UNNAMED, an RGB drawn uniformly from the sRGB cube
+# at Euclidean distance >= UNNAMED_MIN_DISTANCE from every nominal COLOR_RGB (jittered named
+# colors stay within about 50 of their nominal value, so an unnamed color never looks like a named
+# one). Their captions name only the shape ("a photo of a star"): they teach the image tower shape
+# features that do not depend on color without ever rendering a held-out named color x shape pair.
+UNNAMED = len(COLORS)
+UNNAMED_MIN_DISTANCE = 100.0
+
 SUPERSAMPLE = 4  # shape masks are drawn at 4x and box-averaged down (anti-aliasing)
 
 # Seeds. Training data, the test set and the example images come from disjoint seeds.
@@ -93,6 +101,14 @@ def _jitter_color(rng: np.random.Generator, name: str) -> tuple:
     else:
         v = base * rng.uniform(0.88, 1.06) + rng.uniform(-14, 14, size=3)
     return tuple(int(x) for x in np.clip(np.round(v), 0, 255))
+
+
+def _unnamed_rgb(rng: np.random.Generator) -> tuple:
+    named = np.array(list(COLOR_RGB.values()), dtype=np.float64)
+    while True:
+        v = rng.uniform(0, 255, size=3)
+        if np.linalg.norm(named - v, axis=1).min() >= UNNAMED_MIN_DISTANCE:
+            return tuple(int(x) for x in np.round(v))
 
 
 def _shape_mask(obj: Obj, size: int) -> Image.Image:
@@ -191,8 +207,9 @@ SIZE_RANGES = {0: (10.0, 13.0), 1: (14.0, 18.0), 2: (19.0, 24.0)}  # radius in p
 
 def sample_scene(rng: np.random.Generator, size: int, exclude_held_out: bool,
                  force_pair: tuple | None = None, two_objects: bool | None = None,
-                 background: str | None = None) -> Sample:
-    """Draws a scene description (not yet rendered)."""
+                 background: str | None = None, unnamed_probability: float = 0.0) -> Sample:
+    """Draws a scene description (not yet rendered). A single object is drawn in an unnamed
+    color (see UNNAMED) with probability `unnamed_probability` (no random draw when it is 0)."""
     scale = size / 64.0
     if two_objects is None:
         two_objects = rng.random() < 0.25
@@ -206,8 +223,11 @@ def sample_scene(rng: np.random.Generator, size: int, exclude_held_out: bool,
 
     objects = []
     for k in range(n):
+        unnamed = False
         if force_pair is not None and k == 0:
             c, s = COLORS.index(force_pair[0]), SHAPES.index(force_pair[1])
+        elif n == 1 and unnamed_probability > 0 and rng.random() < unnamed_probability:
+            c, s, unnamed = UNNAMED, int(rng.integers(len(SHAPES))), True
         elif k == 1 and rng.random() < 0.2:  # "two green squares"
             c, s = objects[0].color, objects[0].shape
         else:
@@ -243,7 +263,8 @@ def sample_scene(rng: np.random.Generator, size: int, exclude_held_out: bool,
             cx, cy = max(points, key=lambda p: math.hypot(p[0] - o.cx, p[1] - o.cy))
             r = max(4 * scale, min(r, math.hypot(cx - o.cx, cy - o.cy) - o.radius - 3 * scale))
             size_idx = 0
-        objects.append(Obj(c, s, size_idx, r, float(cx), float(cy), float(angle), _jitter_color(rng, COLORS[c])))
+        rgb = _unnamed_rgb(rng) if unnamed else _jitter_color(rng, COLORS[c])
+        objects.append(Obj(c, s, size_idx, r, float(cx), float(cy), float(angle), rgb))
     if background is None:
         background = ["plain", "gradient", "noise"][int(rng.choice(3, p=[0.35, 0.35, 0.30]))]
     return Sample(objects, background)
@@ -322,7 +343,7 @@ def caption(rng: np.random.Generator, sample: Sample, size: int, focus: str | No
     if len(objs) == 1:
         o = objs[0]
         mode = rng.random()
-        if focus == "shape":
+        if focus == "shape" or o.color == UNNAMED:  # an unnamed color is never named
             mode = 0.6
         elif focus == "color":
             mode = 0.9

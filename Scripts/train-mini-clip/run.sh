@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Trains, exports and evaluates the bundled mini CLIP, and renders the committed images.
+# Trains, exports and evaluates the bundled mini CLIP, renders the committed images and writes
+# the model card (Sources/CLIP/Resources/mini-clip/README.md).
 # Run from anywhere; writes Sources/CLIP/Resources/mini-clip/, Examples/images/, the CLIPTests test set and
 # Scripts/train-mini-clip/last_run.json. Scratch (the float32 checkpoint, logs) goes to
 # $WORK_DIR (default /tmp/mini-clip-work) and is never committed.
@@ -12,3 +13,4 @@ python "$S/export.py" --work-dir "$WORK_DIR" --out Sources/CLIP/Resources/mini-c
 cp "$WORK_DIR/train_record.json" "$S/last_run.json"
 python "$S/make_assets.py"
 python "$S/evaluate.py" | tee "$WORK_DIR/evaluation.txt"
+python "$S/model_card.py"

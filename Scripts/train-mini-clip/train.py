@@ -45,8 +45,11 @@ INIT_SEED = 0
 CAPTION_FOCUS = [None, "shape", "color"]
 
 
+UNNAMED_PROBABILITY = 0.4  # set from --unnamed-probability before the pool is rendered
+
+
 def _render_one(i):
-    s = R.render_sample(R.TRAIN_SEED, i, IMAGE_SIZE)
+    s = R.render_sample(R.TRAIN_SEED, i, IMAGE_SIZE, unnamed_probability=UNNAMED_PROBABILITY)
     img = s.image
     s.image = None
     return img, s
@@ -130,7 +133,11 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--aux-weight", type=float, default=0.5)
+    ap.add_argument("--unnamed-probability", type=float, default=0.4,
+                    help="share of single-object training images drawn in an unnamed color, captioned by shape only")
     args = ap.parse_args()
+    global UNNAMED_PROBABILITY
+    UNNAMED_PROBABILITY = args.unnamed_probability
 
     import torch
     import torch.nn.functional as F
@@ -147,8 +154,8 @@ def main():
         print(msg, flush=True)
         log.write(msg + "\n"); log.flush()
 
-    t0 = time.time()
-    cache = os.path.join(args.work_dir, f"pool-seed{R.TRAIN_SEED}-n{args.pool_size}.pkl")
+    t0, cpu0 = time.time(), time.process_time()
+    cache = os.path.join(args.work_dir, f"pool-seed{R.TRAIN_SEED}-n{args.pool_size}-u{args.unnamed_probability}.pkl")
     cached = os.path.exists(cache)
     if cached:  # the pool is a pure function of (seed, n): a cache only saves time
         with open(cache, "rb") as f:
@@ -159,6 +166,7 @@ def main():
             pickle.dump((images, samples), f, protocol=pickle.HIGHEST_PROTOCOL)
     tables = np.stack([R.object_table(s, IMAGE_SIZE) for s in samples])
     counts = np.array([len(s.objects) for s in samples])
+    pool_seconds = time.time() - t0
     val = validation_set()
     say(f"{'loaded' if cached else 'rendered'} {args.pool_size} training images + {len(val[0])} validation images "
         f"in {time.time() - t0:.1f}s")
@@ -191,7 +199,7 @@ def main():
     shuffle = np.random.default_rng(SHUFFLE_SEED)
     order, epoch, cursor = shuffle.permutation(args.pool_size), 0, 0
     history = []
-    t_train = time.time()
+    t_train, cpu_train = time.time(), time.process_time()
     for step in range(args.steps):
         if cursor + args.batch_size > args.pool_size:
             order, epoch, cursor = shuffle.permutation(args.pool_size), epoch + 1, 0
@@ -223,7 +231,10 @@ def main():
             single = torch.from_numpy(counts[idx] == 1)
             feats = F.normalize(img_raw[single], dim=-1)
             tab = torch.from_numpy(tables[idx][:, 0, :2].astype(np.int64))[single]
-            aux = F.cross_entropy(aux_shape(feats) * 10, tab[:, 1]) + F.cross_entropy(aux_color(feats) * 10, tab[:, 0])
+            named = tab[:, 0] != R.UNNAMED  # unnamed colors have no color class
+            aux = F.cross_entropy(aux_shape(feats) * 10, tab[:, 1])
+            if named.any():
+                aux = aux + F.cross_entropy(aux_color(feats[named]) * 10, tab[named, 0])
             loss = loss + args.aux_weight * aux
         opt.zero_grad(set_to_none=True)
         opt_emb.zero_grad(set_to_none=True)
@@ -244,6 +255,7 @@ def main():
             h = val[3]
             rec = {
                 "step": step + 1, "seconds": round(time.time() - t_train, 1),
+                "cpu_seconds": round(time.process_time() - cpu_train, 1),
                 "held_out_color": float((pc[h] == val[1][h]).mean()), "held_out_shape": float((ps[h] == val[2][h]).mean()),
                 "seen_color": float((pc[~h] == val[1][~h]).mean()), "seen_shape": float((ps[~h] == val[2][~h]).mean()),
             }
@@ -251,12 +263,16 @@ def main():
             say("val " + json.dumps(rec))
             torch.save({"state_dict": model.state_dict(), "step": step + 1}, os.path.join(args.work_dir, "partial.pt"))
 
-    wall = time.time() - t0
-    say(f"done: {args.steps} steps, training {time.time() - t_train:.0f}s, total wall {wall:.0f}s")
+    wall, cpu = time.time() - t0, time.process_time() - cpu0
+    say(f"done: {args.steps} steps, training {time.time() - t_train:.0f}s wall / {time.process_time() - cpu_train:.0f}s "
+        f"CPU, total wall {wall:.0f}s")
     emb.sparse = False
     record = {
         "args": vars(args), "versions": found, "wall_seconds": round(wall, 1),
-        "train_seconds": round(time.time() - t_train, 1), "validation": history,
+        "train_seconds": round(time.time() - t_train, 1),
+        "pool_seconds": round(pool_seconds, 1), "pool_from_cache": cached,
+        "process_cpu_seconds": round(cpu, 1), "train_cpu_seconds": round(time.process_time() - cpu_train, 1),
+        "validation": history,
         "seeds": {"train_images": R.TRAIN_SEED, "captions": f"{CAPTION_SEED} + epoch", "shuffle": SHUFFLE_SEED,
                   "init": INIT_SEED, "validation": VAL_SEED},
         "epochs_started": epoch + 1,
