@@ -135,6 +135,8 @@ def main():
     ap.add_argument("--aux-weight", type=float, default=0.5)
     ap.add_argument("--unnamed-probability", type=float, default=0.4,
                     help="share of single-object training images drawn in an unnamed color, captioned by shape only")
+    ap.add_argument("--aux-shape-on", choices=["all", "unnamed"], default="all",
+                    help="which single-object images the auxiliary shape head classifies")
     args = ap.parse_args()
     global UNNAMED_PROBABILITY
     UNNAMED_PROBABILITY = args.unnamed_probability
@@ -232,7 +234,8 @@ def main():
             feats = F.normalize(img_raw[single], dim=-1)
             tab = torch.from_numpy(tables[idx][:, 0, :2].astype(np.int64))[single]
             named = tab[:, 0] != R.UNNAMED  # unnamed colors have no color class
-            aux = F.cross_entropy(aux_shape(feats) * 10, tab[:, 1])
+            shaped = ~named if args.aux_shape_on == "unnamed" else torch.ones_like(named)
+            aux = F.cross_entropy(aux_shape(feats[shaped]) * 10, tab[shaped, 1]) if shaped.any() else feats.sum() * 0
             if named.any():
                 aux = aux + F.cross_entropy(aux_color(feats[named]) * 10, tab[named, 0])
             loss = loss + args.aux_weight * aux
