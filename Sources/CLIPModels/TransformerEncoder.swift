@@ -47,7 +47,7 @@ struct TransformerEncoder: Sendable {
     /// products of short sequences; on the shared 2-core development machine both paths measured
     /// the same for ViT-B/32 images (50 tokens) and 8 short prompts, so the limit is a
     /// conservative guess rather than a tuned value.
-    var directAttentionLimit = 96
+    var directAttentionLimit = 0
 
     /// Runs every layer over `hidden` (`[sequences, tokens, width]`, contiguous, overwritten) and
     /// writes the final hidden state of one token per sequence — `positions[s]` of sequence `s`,

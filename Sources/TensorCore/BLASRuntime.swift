@@ -46,7 +46,13 @@ public enum BLASRuntime {
     @inline(__always)
     public static func ensureConfigured() { _ = selection }
 
-    private static let selection: CoreSelection = selectCore()
+    private static let selection: CoreSelection = {
+        let selection = selectCore()
+        // TensorCore splits products over its own threads (see ComputeThreads); each block is
+        // one single-threaded OpenBLAS call.
+        openblas_set_num_threads(1)
+        return selection
+    }()
 
     private static func currentCoreName() -> String {
         guard let name = openblas_get_corename() else { return "unknown" }
