@@ -126,14 +126,14 @@ public struct TextTransformer: Sendable {
             }
         }
 
-        encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, workspace: ws)
-
         // The final LayerNorm acts per token, so only the pooled tokens need it.
+        let pooledTokens = UnsafeMutablePointer<Float>.allocate(capacity: sequences * width)
+        defer { pooledTokens.deallocate() }
+        encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, pooling: positions,
+                    into: pooledTokens, workspace: ws)
         let pooled = ws.normalized
-        for (s, position) in positions.enumerated() {
-            layerNorm(hidden + (s * tokens + position) * width, into: pooled + s * width, rows: 1, width: width,
-                      weights: finalNorm, epsilon: architecture.encoder.layerNormEpsilon)
-        }
+        layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,
+                  epsilon: architecture.encoder.layerNormEpsilon)
         linear(pooled, rows: sequences, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
                into: output, accumulate: false)
     }

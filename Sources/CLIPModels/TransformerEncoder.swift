@@ -49,13 +49,29 @@ struct TransformerEncoder: Sendable {
     /// conservative guess rather than a tuned value.
     var directAttentionLimit = 96
 
-    /// Applies every layer in place to `hidden` (`[sequences, tokens, width]`, contiguous).
+    /// Runs every layer over `hidden` (`[sequences, tokens, width]`, contiguous, overwritten) and
+    /// writes the final hidden state of one token per sequence — `positions[s]` of sequence `s`,
+    /// the token the tower pools — to `pooled` (`[sequences, width]`).
+    ///
+    /// Every layer but the last runs over all tokens. In the last layer only the keys and values
+    /// need every token: its queries, attention output, MLP and residuals are computed for the
+    /// pooled tokens alone, which are the only rows anything reads afterwards (per-row results
+    /// are the same as a full pass).
     /// - Parameter causal: whether position `i` may attend only to positions `≤ i`.
     func run(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int, causal: Bool,
-             workspace: EncoderWorkspace) {
-        for layer in layers {
+             pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>, workspace: EncoderWorkspace) {
+        let width = architecture.width
+        for layer in layers.dropLast() {
             apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
         }
+        guard let last = layers.last else {
+            for (s, position) in positions.enumerated() {
+                (pooled + s * width).update(from: hidden + (s * tokens + position) * width, count: width)
+            }
+            return
+        }
+        applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
+                    into: pooled, workspace: workspace)
     }
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
@@ -85,6 +101,81 @@ struct TransformerEncoder: Sendable {
         }
         linear(ws.wide, rows: rows, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
                outputs: width, into: hidden, accumulate: true)
+    }
+}
+
+extension TransformerEncoder {
+    /// The last layer, computed for the pooled token of each sequence only (see
+    /// ``run(_:sequences:tokens:causal:pooling:into:workspace:)``): keys and values of every
+    /// token, then the query, attention, output projection and MLP of one row per sequence.
+    private func applyPooled(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
+                             sequences: Int, tokens: Int, causal: Bool, positions: [Int],
+                             into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) {
+        let width = architecture.width
+        let mlpWidth = architecture.mlpWidth
+        let rows = sequences * tokens
+        let eps = architecture.layerNormEpsilon
+        let heads = architecture.heads
+        let headWidth = width / heads
+        let scale = 1 / Float(headWidth).squareRoot()
+        let stride = 3 * width
+
+        layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
+        // Keys and values of every token: rows [width, 3·width) of the packed weight, written to
+        // columns [width, 3·width) of `qkv`.
+        layer.qkvWeight.withUnsafeBufferPointer { w in
+            layer.qkvBias.withUnsafeBufferPointer { b in
+                guard let w = w.baseAddress, let b = b.baseAddress else { return }
+                linear(ws.normalized, rows: rows, inputs: width, weight: w + width * width, bias: b + width,
+                       outputs: 2 * width, into: ws.qkv + width, outputStride: stride, accumulate: false)
+            }
+        }
+        // Queries of the pooled tokens only: gather their normalized rows into `context`, project
+        // into `wide` (`[sequences, width]`).
+        for (s, position) in positions.enumerated() {
+            (ws.context + s * width).update(from: ws.normalized + (s * tokens + position) * width, count: width)
+        }
+        let queries = ws.wide
+        layer.qkvWeight.withUnsafeBufferPointer { w in
+            layer.qkvBias.withUnsafeBufferPointer { b in
+                guard let w = w.baseAddress, let b = b.baseAddress else { return }
+                linear(ws.context, rows: sequences, inputs: width, weight: w, bias: b, outputs: width,
+                       into: queries, outputStride: width, accumulate: false)
+            }
+        }
+        // One query per sequence and head against the visible keys; heads concatenated into `context`.
+        for (s, position) in positions.enumerated() {
+            let visible = causal ? position + 1 : tokens
+            let keys = ws.qkv + s * tokens * stride + width
+            for h in 0..<heads {
+                let q = queries + s * width + h * headWidth
+                let k = keys + h * headWidth, v = keys + width + h * headWidth
+                for j in 0..<visible {
+                    ws.scores[j] = scale * Kernels.dot(q, k + j * stride, count: headWidth)
+                }
+                Kernels.softmax(ws.scores, rows: 1, width: visible)
+                let out = ws.context + s * width + h * headWidth
+                out.update(repeating: 0, count: headWidth)
+                for j in 0..<visible {
+                    accumulate(ws.scores[j], times: v + j * stride, into: out, count: headWidth)
+                }
+            }
+        }
+        // Residual stream of the pooled tokens, then the rest of the layer on those rows.
+        for (s, position) in positions.enumerated() {
+            (pooled + s * width).update(from: hidden + (s * tokens + position) * width, count: width)
+        }
+        linear(ws.context, rows: sequences, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
+               outputs: width, into: pooled, accumulate: true)
+        layerNorm(pooled, into: ws.normalized, rows: sequences, width: width, weights: layer.norm2, epsilon: eps)
+        linear(ws.normalized, rows: sequences, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
+               outputs: mlpWidth, into: ws.wide, accumulate: false)
+        switch architecture.activation {
+        case .gelu: Kernels.gelu(ws.wide, count: sequences * mlpWidth)
+        case .quickGELU: Kernels.quickGELU(ws.wide, count: sequences * mlpWidth)
+        }
+        linear(ws.wide, rows: sequences, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
+               outputs: width, into: pooled, accumulate: true)
     }
 }
 
@@ -204,22 +295,38 @@ private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: Unsaf
 /// `weight` `[outputs, inputs]`, `bias` `[outputs]`.
 func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: Tensor, bias: Tensor?,
             outputs: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    weight.withUnsafeBufferPointer { w in
+        guard let w = w.baseAddress else { return }
+        if let bias {
+            bias.withUnsafeBufferPointer { b in
+                linear(x, rows: rows, inputs: inputs, weight: w, bias: b.baseAddress, outputs: outputs, into: out,
+                       outputStride: outputs, accumulate: accumulate)
+            }
+        } else {
+            linear(x, rows: rows, inputs: inputs, weight: w, bias: nil, outputs: outputs, into: out,
+                   outputStride: outputs, accumulate: accumulate)
+        }
+    }
+}
+
+/// `out = x · weightᵀ + bias` (or `out += …`) on raw memory: `x` `[rows, inputs]`, `weight`
+/// `[outputs, inputs]`, `bias` `[outputs]` or nil, `out` rows `outputStride` apart.
+func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePointer<Float>,
+            bias: UnsafePointer<Float>?, outputs: Int, into out: UnsafeMutablePointer<Float>, outputStride: Int,
+            accumulate: Bool) {
     if let bias {
-        bias.withUnsafeBufferPointer { b in
-            guard let b = b.baseAddress else { return }
+        for r in 0..<rows {
+            let row = out + r * outputStride
             if accumulate {
-                Kernels.addBias(b, to: out, rows: rows, width: outputs)
+                Kernels.add(bias, to: row, count: outputs)
             } else {
-                for r in 0..<rows { (out + r * outputs).update(from: b, count: outputs) }
+                row.update(from: bias, count: outputs)
             }
         }
     }
     let beta: Float = (accumulate || bias != nil) ? 1 : 0
-    weight.withUnsafeBufferPointer { w in
-        guard let w = w.baseAddress else { return }
-        Kernels.gemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: w, ldb: inputs,
-                     beta: beta, c: out, ldc: outputs)
-    }
+    Kernels.gemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: weight, ldb: inputs,
+                 beta: beta, c: out, ldc: outputStride)
 }
 
 /// LayerNorm of `rows` rows of `width` elements from `input` into `output` (may be the same).

@@ -142,14 +142,14 @@ public struct VisionTransformer: Sendable {
         layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: preNorm,
                   epsilon: a.encoder.layerNormEpsilon)
 
-        encoder.run(hidden, sequences: images, tokens: tokens, causal: false, workspace: ws)
-
-        // Post-LayerNorm of each class token, then the projection.
+        // Post-LayerNorm of each class token (position 0), then the projection.
+        let classTokens = UnsafeMutablePointer<Float>.allocate(capacity: images * width)
+        defer { classTokens.deallocate() }
+        encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
+                    pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
         let pooled = ws.normalized
-        for image in 0..<images {
-            layerNorm(hidden + image * tokens * width, into: pooled + image * width, rows: 1, width: width,
-                      weights: postNorm, epsilon: a.encoder.layerNormEpsilon)
-        }
+        layerNorm(classTokens, into: pooled, rows: images, width: width, weights: postNorm,
+                  epsilon: a.encoder.layerNormEpsilon)
         linear(pooled, rows: images, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
                into: output, accumulate: false)
     }

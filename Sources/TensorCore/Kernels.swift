@@ -37,6 +37,7 @@ public enum Kernels {
             }
             return
         }
+        BLASRuntime.ensureConfigured()
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
