@@ -17,7 +17,7 @@ struct HubBasicsTests {
         }
     }
 
-    @Test func readsTheEnvironmentLikeHuggingFaceHub() {
+    @Test func readsTheEnvironmentLikeHuggingFaceHub() throws {
         let explicit = HubConfiguration.fromEnvironment([
             "HF_HUB_CACHE": "/tmp/hub-cache", "HF_HOME": "/tmp/hf-home", "HF_ENDPOINT": "http://mirror.example:8080/",
             "HF_HUB_OFFLINE": "1", "HF_TOKEN": "hf_abc",
@@ -34,7 +34,7 @@ struct HubBasicsTests {
         let defaults = HubConfiguration.fromEnvironment(["HF_HUB_OFFLINE": "0", "XDG_CACHE_HOME": "/tmp/xdg"])
         #expect(defaults.cacheDirectory.path == "/tmp/xdg/huggingface/hub")
         #expect(!defaults.isOffline)
-        let id = try! HubRepositoryID(parsing: "o/n@refs/pr/1")
+        let id = try HubRepositoryID(parsing: "o/n@refs/pr/1")
         #expect(defaults.resolveURL(for: id, revision: id.revision, file: "sub dir/config.json")?.absoluteString
             == "https://huggingface.co/o/n/resolve/refs%2Fpr%2F1/sub%20dir/config.json")
     }
