@@ -181,6 +181,32 @@ struct HubDownloadTests {
         #expect(!server.requests.contains { $0.path.hasSuffix(".bin") })
     }
 
+    @Test func namesAMissingShardAndRefusesPathsOutsideTheRepository() throws {
+        let hub = FakeHub()
+        var files = try filesOf(modelFixtures.appendingPathComponent("hf-gelu-sharded"))
+        files["model-00002-of-00002.safetensors"] = nil
+        hub.add("org/partial", FakeHub.Repository(commit: commitA, files: files, lfsFiles: []))
+        var escaping = files
+        escaping["model.safetensors.index.json"] = Data(#"{"metadata": {}, "weight_map": {"w": "../../escape.safetensors"}}"#.utf8)
+        hub.add("org/escaping", FakeHub.Repository(commit: commitA, files: escaping, lfsFiles: []))
+        let server = try startServer(for: hub)
+        defer { server.stop() }
+        let cache = try temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let client = HubClient(configuration: configuration(cache, server))
+        #expect(throws: ModelHubError.notFound(repository: "org/partial", revision: "main", file: "model-00002-of-00002.safetensors")) {
+            try client.modelDirectory(for: try HubRepositoryID(parsing: "org/partial"))
+        }
+        do {
+            _ = try client.modelDirectory(for: try HubRepositoryID(parsing: "org/escaping"))
+            Issue.record("an index naming ../ paths was accepted")
+        } catch {
+            guard case let .invalidRepositoryFile(_, file, reason) = error else { Issue.record("\(error)"); return }
+            #expect(file == "model.safetensors.index.json" && reason.contains("escape.safetensors"))
+        }
+        #expect(!server.requests.contains { $0.path.contains("escape") })
+    }
+
     @Test func refusesPickleOnlyCheckpointsNamingTheSafetensorsFile() throws {
         let hub = FakeHub()
         hub.add("old/clip", FakeHub.Repository(
