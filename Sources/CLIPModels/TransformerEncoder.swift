@@ -95,10 +95,7 @@ struct TransformerEncoder: Sendable {
         layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm2, epsilon: eps)
         linear(ws.normalized, rows: rows, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
                outputs: mlpWidth, into: ws.wide, accumulate: false)
-        switch architecture.activation {
-        case .gelu: Kernels.gelu(ws.wide, count: rows * mlpWidth)
-        case .quickGELU: Kernels.quickGELU(ws.wide, count: rows * mlpWidth)
-        }
+        activate(ws.wide, rows: rows, width: mlpWidth)
         linear(ws.wide, rows: rows, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
                outputs: width, into: hidden, accumulate: true)
     }
@@ -170,13 +167,34 @@ extension TransformerEncoder {
         layerNorm(pooled, into: ws.normalized, rows: sequences, width: width, weights: layer.norm2, epsilon: eps)
         linear(ws.normalized, rows: sequences, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
                outputs: mlpWidth, into: ws.wide, accumulate: false)
-        switch architecture.activation {
-        case .gelu: Kernels.gelu(ws.wide, count: sequences * mlpWidth)
-        case .quickGELU: Kernels.quickGELU(ws.wide, count: sequences * mlpWidth)
-        }
+        activate(ws.wide, rows: sequences, width: mlpWidth)
         linear(ws.wide, rows: sequences, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
                outputs: width, into: pooled, accumulate: true)
     }
+}
+
+extension TransformerEncoder {
+    /// The MLP activation in place on `[rows, width]`, rows spread over the compute threads.
+    func activate(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let address = UInt(bitPattern: x)
+        let kind = architecture.activation
+        forEachRowChunk(rows: rows, width: width) { range in
+            guard let x = UnsafeMutablePointer<Float>(bitPattern: address) else { return }
+            let start = x + range.lowerBound * width
+            switch kind {
+            case .gelu: Kernels.gelu(start, count: range.count * width)
+            case .quickGELU: Kernels.quickGELU(start, count: range.count * width)
+            }
+        }
+    }
+}
+
+/// Runs `body` over chunks of `rows` rows of `width` elements on the compute threads, or over
+/// all rows on the calling thread when there is too little work to share (under 64 K elements
+/// per thread).
+func forEachRowChunk(rows: Int, width: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let minimumRows = max(1, (1 << 16) / max(width, 1))
+    ComputeThreads.forEachChunk(of: rows, minimumChunk: minimumRows, body)
 }
 
 /// The number of threads the attention of a layer is spread over (the BLAS thread count, which
@@ -315,12 +333,17 @@ func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePoi
             bias: UnsafePointer<Float>?, outputs: Int, into out: UnsafeMutablePointer<Float>, outputStride: Int,
             accumulate: Bool) {
     if let bias {
-        for r in 0..<rows {
-            let row = out + r * outputStride
-            if accumulate {
-                Kernels.add(bias, to: row, count: outputs)
-            } else {
-                row.update(from: bias, count: outputs)
+        let biasAddress = UInt(bitPattern: bias), outAddress = UInt(bitPattern: out)
+        forEachRowChunk(rows: rows, width: outputs) { range in
+            guard let bias = UnsafePointer<Float>(bitPattern: biasAddress),
+                  let out = UnsafeMutablePointer<Float>(bitPattern: outAddress) else { return }
+            for r in range {
+                let row = out + r * outputStride
+                if accumulate {
+                    Kernels.add(bias, to: row, count: outputs)
+                } else {
+                    row.update(from: bias, count: outputs)
+                }
             }
         }
     }
@@ -335,7 +358,17 @@ func layerNorm(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<
     weights.weight.withUnsafeBufferPointer { gamma in
         weights.bias.withUnsafeBufferPointer { beta in
             guard let gamma = gamma.baseAddress, let beta = beta.baseAddress else { return }
-            Kernels.layerNorm(input, into: output, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
+            let addresses = (UInt(bitPattern: input), UInt(bitPattern: output), UInt(bitPattern: gamma),
+                             UInt(bitPattern: beta))
+            forEachRowChunk(rows: rows, width: width) { range in
+                guard let input = UnsafePointer<Float>(bitPattern: addresses.0),
+                      let output = UnsafeMutablePointer<Float>(bitPattern: addresses.1),
+                      let gamma = UnsafePointer<Float>(bitPattern: addresses.2),
+                      let beta = UnsafePointer<Float>(bitPattern: addresses.3) else { return }
+                let offset = range.lowerBound * width
+                Kernels.layerNorm(input + offset, into: output + offset, rows: range.count, width: width,
+                                  gamma: gamma, beta: beta, epsilon: epsilon)
+            }
         }
     }
 }
