@@ -18,18 +18,10 @@ public struct TextTransformer: Sendable {
     let tokenEmbedding: Tensor
     /// `[context, width]`.
     let positionEmbedding: Tensor
-    private(set) var encoder: TransformerEncoder
+    let encoder: TransformerEncoder
     let finalNorm: LayerNormWeights
     /// `[embedding, width]`.
     let projection: Tensor
-
-    /// A copy whose encoder switches from direct to BLAS attention above `limit` tokens
-    /// (for tests of both paths).
-    func withDirectAttentionLimit(_ limit: Int) -> Self {
-        var copy = self
-        copy.encoder.directAttentionLimit = limit
-        return copy
-    }
 
     init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {

@@ -42,12 +42,6 @@ final class EncoderWorkspace {
 struct TransformerEncoder: Sendable {
     let architecture: EncoderArchitecture
     let layers: [EncoderLayerWeights]
-    /// Sequences at most this long use the direct attention loops; longer ones use BLAS per
-    /// head. The direct loops avoid a BLAS call (and its thread hand-off) per head for the tiny
-    /// products of short sequences; on the shared 2-core development machine both paths measured
-    /// the same for ViT-B/32 images (50 tokens) and 8 short prompts, so the limit is a
-    /// conservative guess rather than a tuned value.
-    var directAttentionLimit = 0
 
     /// Runs every layer over `hidden` (`[sequences, tokens, width]`, contiguous, overwritten) and
     /// writes the final hidden state of one token per sequence — `positions[s]` of sequence `s`,
@@ -215,7 +209,6 @@ extension TransformerEncoder {
         let stride = 3 * width
         let pairs = sequences * heads
         let workers = min(ws.workers, pairs)
-        let direct = tokens <= directAttentionLimit
         // Raw pointers are not Sendable; pass their addresses into the worker closure.
         let qkvAddress = UInt(bitPattern: qkv), contextAddress = UInt(bitPattern: context)
         let scoresAddress = UInt(bitPattern: ws.scores)
@@ -229,15 +222,9 @@ extension TransformerEncoder {
                 let s = pair / heads, h = pair % heads
                 let base = qkv + s * tokens * stride + h * headWidth
                 let out = context + s * tokens * width + h * headWidth
-                if direct {
-                    directAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
-                                    headWidth: headWidth, scale: scale, causal: causal, scores: scores,
-                                    output: out, outputStride: width)
-                } else {
-                    blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
-                                  headWidth: headWidth, scale: scale, causal: causal, scores: scores,
-                                  output: out, outputStride: width)
-                }
+                blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
+                              headWidth: headWidth, scale: scale, causal: causal, scores: scores,
+                              output: out, outputStride: width)
                 pair += workers
             }
         }
@@ -267,28 +254,6 @@ private func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: 
     }
     Kernels.gemm(m: tokens, n: headWidth, k: tokens, a: scores, lda: tokens, b: v, ldb: stride,
                  beta: 0, c: output, ldc: outputStride)
-}
-
-/// One head's attention computed directly, query by query, for short sequences where BLAS
-/// call overhead would dominate: dot products against the (visible) keys, softmax, weighted sum
-/// of the values.
-private func directAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
-                             tokens: Int, headWidth: Int, scale: Float, causal: Bool,
-                             scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                             outputStride: Int) {
-    for i in 0..<tokens {
-        let visible = causal ? i + 1 : tokens
-        let query = q + i * stride
-        for j in 0..<visible {
-            scores[j] = scale * Kernels.dot(query, k + j * stride, count: headWidth)
-        }
-        Kernels.softmax(scores, rows: 1, width: visible)
-        let out = output + i * outputStride
-        out.update(repeating: 0, count: headWidth)
-        for j in 0..<visible {
-            accumulate(scores[j], times: v + j * stride, into: out, count: headWidth)
-        }
-    }
 }
 
 /// `y += a · x` for `count` elements.

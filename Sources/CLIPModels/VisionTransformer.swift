@@ -18,18 +18,10 @@ public struct VisionTransformer: Sendable {
     /// `[tokens, width]`.
     let positionEmbedding: Tensor
     let preNorm: LayerNormWeights
-    private(set) var encoder: TransformerEncoder
+    let encoder: TransformerEncoder
     let postNorm: LayerNormWeights
     /// `[embedding, width]`.
     let projection: Tensor
-
-    /// A copy whose encoder switches from direct to BLAS attention above `limit` tokens
-    /// (for tests of both paths).
-    func withDirectAttentionLimit(_ limit: Int) -> Self {
-        var copy = self
-        copy.encoder.directAttentionLimit = limit
-        return copy
-    }
 
     init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
