@@ -71,7 +71,6 @@ struct TransformerEncoder: Sendable {
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
                        sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
         let width = architecture.width
-        let mlpWidth = architecture.mlpWidth
         let rows = sequences * tokens
         let eps = architecture.layerNormEpsilon
 
@@ -82,16 +81,24 @@ struct TransformerEncoder: Sendable {
 
         attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal,
                   workspace: ws)
-        linear(ws.context, rows: rows, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
-               outputs: width, into: hidden, accumulate: true)
+        finish(layer, context: ws.context, residual: hidden, rows: rows, workspace: ws)
+    }
 
-        // MLP block.
-        layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm2, epsilon: eps)
+    /// The rest of a layer after attention, on `rows` rows: `residual += context·Woᵀ + bo`, then
+    /// `residual += MLP(LN2(residual))`. `context` must not be `workspace.normalized` or `.wide`.
+    private func finish(_ layer: EncoderLayerWeights, context: UnsafePointer<Float>,
+                        residual: UnsafeMutablePointer<Float>, rows: Int, workspace ws: EncoderWorkspace) {
+        let width = architecture.width
+        let mlpWidth = architecture.mlpWidth
+        linear(context, rows: rows, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
+               outputs: width, into: residual, accumulate: true)
+        layerNorm(residual, into: ws.normalized, rows: rows, width: width, weights: layer.norm2,
+                  epsilon: architecture.layerNormEpsilon)
         linear(ws.normalized, rows: rows, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
                outputs: mlpWidth, into: ws.wide, accumulate: false)
         activate(ws.wide, rows: rows, width: mlpWidth)
         linear(ws.wide, rows: rows, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
-               outputs: width, into: hidden, accumulate: true)
+               outputs: width, into: residual, accumulate: true)
     }
 }
 
@@ -103,7 +110,6 @@ extension TransformerEncoder {
                              sequences: Int, tokens: Int, causal: Bool, positions: [Int],
                              into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) {
         let width = architecture.width
-        let mlpWidth = architecture.mlpWidth
         let rows = sequences * tokens
         let eps = architecture.layerNormEpsilon
         let heads = architecture.heads
@@ -156,14 +162,7 @@ extension TransformerEncoder {
         for (s, position) in positions.enumerated() {
             (pooled + s * width).update(from: hidden + (s * tokens + position) * width, count: width)
         }
-        linear(ws.context, rows: sequences, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
-               outputs: width, into: pooled, accumulate: true)
-        layerNorm(pooled, into: ws.normalized, rows: sequences, width: width, weights: layer.norm2, epsilon: eps)
-        linear(ws.normalized, rows: sequences, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
-               outputs: mlpWidth, into: ws.wide, accumulate: false)
-        activate(ws.wide, rows: sequences, width: mlpWidth)
-        linear(ws.wide, rows: sequences, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
-               outputs: width, into: pooled, accumulate: true)
+        finish(layer, context: ws.context, residual: pooled, rows: sequences, workspace: ws)
     }
 }
 
