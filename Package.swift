@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TextTokenizer", targets: ["TextTokenizer"]),
         .library(name: "ImageProcessing", targets: ["ImageProcessing"]),
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
+        .library(name: "ModelHub", targets: ["ModelHub"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
         .executable(name: "classify-folder", targets: ["ClassifyFolder"]),
@@ -58,9 +59,11 @@ let package = Package(
             name: "CLIPModels",
             dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing"]
         ),
+        // Hugging Face cache and downloads (Foundation/FoundationNetworking only).
+        .target(name: "ModelHub"),
         .target(
             name: "CLIP",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels"],
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels", "ModelHub"],
             resources: [.copy("Resources")]
         ),
 
@@ -88,6 +91,7 @@ let package = Package(
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "CLIP"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
         .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP"], exclude: ["Fixtures"]),

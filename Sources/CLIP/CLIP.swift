@@ -4,3 +4,4 @@
 @_exported import TextTokenizer
 @_exported import ImageProcessing
 @_exported import CLIPModels
+@_exported import ModelHub

@@ -63,6 +63,13 @@ public struct ZeroShotClassifier: Sendable {
     /// rows normalized here).
     /// - Throws: `CLIPError` for bad labels; `TensorError` when the shape does not fit.
     public init(model: CLIPModel, labels: [String], templates: [String], labelEmbeddings: Tensor) throws {
+        try self.init(model: model, labels: labels, templates: templates, labelEmbeddings: labelEmbeddings,
+                      normalizing: true)
+    }
+
+    /// `normalizing: false` keeps rows that are already unit length bit for bit (a file written
+    /// by ``write(to:)``); normalizing them again may change their last bits.
+    init(model: CLIPModel, labels: [String], templates: [String], labelEmbeddings: Tensor, normalizing: Bool) throws {
         try Self.validate(labels: labels, templates: templates)
         let dimension = model.architecture.embeddingDimension
         guard labelEmbeddings.shape == [labels.count, dimension] else {
@@ -73,7 +80,7 @@ public struct ZeroShotClassifier: Sendable {
         self.model = model
         self.labels = labels
         self.templates = templates
-        self.labelEmbeddings = try labelEmbeddings.l2Normalized()
+        self.labelEmbeddings = normalizing ? try labelEmbeddings.l2Normalized() : labelEmbeddings
     }
 
     /// Embeds `texts` (normalized) in batches of `batchSize`: `[texts.count, embeddingDimension]`.
@@ -208,7 +215,11 @@ extension ZeroShotClassifier {
             let templates = Self.strings(file.metadata["templates"])
         else { throw CLIPError.invalidFile(path: path, reason: "labels or templates missing from the metadata") }
         let embeddings = try file.tensor(named: Self.embeddingsKey)
-        try self.init(model: model, labels: labels, templates: templates, labelEmbeddings: embeddings)
+        // Rows far from unit length mean the file was not written by write(to:) as stored.
+        let norms = try embeddings.l2Normalized()
+        let unit = zip(embeddings.scalars, norms.scalars).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
+        try self.init(model: model, labels: labels, templates: templates, labelEmbeddings: embeddings,
+                      normalizing: !unit)
     }
 
     static func json(_ strings: [String]) throws -> String {

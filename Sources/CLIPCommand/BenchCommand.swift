@@ -10,7 +10,9 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Fields: load_s (opening the model), image_b1_ms (one image), image_ms_per_image (a batch
             of --batch images, per image), text8_ms (8 prompts of about 7 tokens), peak_rss_mb
-            (the process's peak resident memory). Each timing is the median of --repeat runs after
+            (the process's peak resident memory after loading, one image and the 8 prompts — what
+            classifying one image needs), peak_rss_batch_mb (the peak after the batch as well),
+            threads (BLAS threads), blas_core (the OpenBLAS kernel family in use). Each timing is the median of --repeat runs after
             one warm-up run. Inputs are fixed pseudo-random pixels, so no image files are needed.
             """
     )
@@ -35,7 +37,9 @@ struct BenchCommand: ParsableCommand {
         let batch: Int
         let text8_ms: Double
         let peak_rss_mb: Double
+        let peak_rss_batch_mb: Double
         let threads: Int
+        let blas_core: String
     }
 
     static let prompts = [
@@ -52,7 +56,6 @@ struct BenchCommand: ParsableCommand {
         let one = try Self.pixels(count: 1, size: size)
         let many = try Self.pixels(count: batch, size: size)
         let imageB1 = try median { _ = try model.encode(pixelValues: one) }
-        let imageBatch = try median { _ = try model.encode(pixelValues: many) } / Double(batch)
         let ids: [[Int]]
         if let tokenizer = model.tokenizer {
             ids = tokenizer.tokenize(Self.prompts)
@@ -62,9 +65,13 @@ struct BenchCommand: ParsableCommand {
             ids = (0..<8).map { i in (0..<6).map { ($0 * 31 + i * 7) % max(eot, 1) } + [eot] }
         }
         let text8 = try median { _ = try model.encode(tokenIDs: ids) }
+        // What classifying one image needs: the model, one image, a few prompts.
+        let peakOneImage = Self.peakResidentMegabytes()
+        let imageBatch = try median { _ = try model.encode(pixelValues: many) } / Double(batch)
         let report = Report(
             load_s: load, image_b1_ms: imageB1 * 1e3, image_ms_per_image: imageBatch * 1e3, batch: batch,
-            text8_ms: text8 * 1e3, peak_rss_mb: Self.peakResidentMegabytes(), threads: ComputeThreads.count)
+            text8_ms: text8 * 1e3, peak_rss_mb: peakOneImage, peak_rss_batch_mb: Self.peakResidentMegabytes(),
+            threads: ComputeThreads.count, blas_core: BLASRuntime.coreName)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))

@@ -5,8 +5,9 @@ import Foundation
 /// Options shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The model directory (Hugging Face or OpenCLIP layout). Default: the bundled demonstration model.",
-        valueName: "dir"))
+        "A model directory (Hugging Face or OpenCLIP layout) or a Hugging Face Hub id owner/name[@revision]. "
+            + "Default: the bundled demonstration model.",
+        valueName: "dir|id"))
     var model: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -21,7 +22,56 @@ struct ModelOptions: ParsableArguments {
     func loadModel() throws -> CLIPModel {
         if let threads { ComputeThreads.setThreadCount(threads) }
         guard let model else { return try CLIPModel.bundledDemonstrationModel() }
-        return try CLIPModel(contentsOf: URL(fileURLWithPath: model))
+        return try CLIPModel(contentsOf: try modelDirectory(named: model))
+    }
+}
+
+/// The checkpoint directory a `--model` value names: an existing local path as it is, else a
+/// Hugging Face Hub id `owner/name[@revision]` resolved from the Hugging Face cache (downloading
+/// missing files unless `HF_HUB_OFFLINE` is set; progress on standard error).
+func modelDirectory(named name: String) throws -> URL {
+    try CLIPModel.resolveDirectory(named: name, hub: .fromEnvironment(), progress: DownloadProgressPrinter().report)
+}
+
+/// Prints download progress on standard error: a line when a file starts and when it is done,
+/// and a line per tenth of a large file.
+final class DownloadProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastTenth: [String: Int64] = [:]
+
+    func report(_ progress: HubDownloadProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let name = "\(progress.repository)/\(progress.file)"
+        let size = progress.totalBytes.map { Self.format($0) } ?? "unknown size"
+        if progress.isFinished {
+            lastTenth[name] = nil
+            printToStandardError("downloaded \(name) (\(Self.format(progress.completedBytes)))")
+            return
+        }
+        guard let total = progress.totalBytes, total > 0 else {
+            if lastTenth[name] == nil {
+                lastTenth[name] = 0
+                printToStandardError("downloading \(name) (\(size))")
+            }
+            return
+        }
+        let tenth = progress.completedBytes * 10 / total
+        if let last = lastTenth[name], tenth <= last { return }
+        if lastTenth[name] == nil {
+            let resumed = progress.completedBytes > 0 ? ", resuming at \(Self.format(progress.completedBytes))" : ""
+            printToStandardError("downloading \(name) (\(size)\(resumed))")
+        } else if total >= 1 << 20 {
+            printToStandardError("  \(name): \(tenth * 10)% of \(size)")
+        }
+        lastTenth[name] = tenth
+    }
+
+    static func format(_ bytes: Int64) -> String {
+        if bytes >= 1 << 30 { return String(format: "%.2f GB", Double(bytes) / 1e9) }
+        if bytes >= 1 << 20 { return String(format: "%.1f MB", Double(bytes) / 1e6) }
+        if bytes >= 1 << 10 { return String(format: "%.1f kB", Double(bytes) / 1e3) }
+        return "\(bytes) B"
     }
 }
 

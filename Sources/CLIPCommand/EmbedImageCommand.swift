@@ -15,7 +15,7 @@ struct EmbedImageCommand: ParsableCommand {
         abstract: "Print the embedding of each image (or of each row of a pixel-value array) as a JSON array."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The model directory.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The model directory or Hub id owner/name[@revision].", valueName: "dir|id"))
     var model: String
 
     @Flag(name: .long, help: "Scale each embedding to unit length.")
@@ -38,7 +38,7 @@ struct EmbedImageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try CLIPModel(contentsOf: URL(fileURLWithPath: self.model))
+        let model = try CLIPModel(contentsOf: try modelDirectory(named: self.model))
         if let pixelValues {
             let pixels = try NumpyArrayFile.read(contentsOf: URL(fileURLWithPath: pixelValues))
             try printEmbeddings(try model.encode(pixelValues: pixels, normalized: normalize))

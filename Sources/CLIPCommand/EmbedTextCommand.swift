@@ -10,7 +10,7 @@ struct EmbedTextCommand: ParsableCommand {
         abstract: "Print the embedding of each text as a JSON array."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The model directory.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The model directory or Hub id owner/name[@revision].", valueName: "dir|id"))
     var model: String
 
     @Flag(name: .long, help: "Scale each embedding to unit length.")
@@ -24,7 +24,7 @@ struct EmbedTextCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try CLIPModel(contentsOf: URL(fileURLWithPath: self.model))
+        let model = try CLIPModel(contentsOf: try modelDirectory(named: self.model))
         try printEmbeddings(try model.encode(texts: texts, normalized: normalize))
     }
 }

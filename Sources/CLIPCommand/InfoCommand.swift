@@ -17,7 +17,8 @@ struct InfoCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "A model directory (Hugging Face or OpenCLIP layout) to describe.", valueName: "dir"))
+            "A model directory (Hugging Face or OpenCLIP layout) or Hub id owner/name[@revision] to describe.",
+            valueName: "dir|id"))
     var model: String?
 
     @Option(

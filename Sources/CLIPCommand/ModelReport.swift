@@ -9,7 +9,7 @@ struct ModelReport {
     let text: String
 
     init(directory path: String) throws {
-        let directory = try CLIPModelDirectory(contentsOf: URL(fileURLWithPath: path))
+        let directory = try CLIPModelDirectory(contentsOf: try modelDirectory(named: path))
         let dataType = try directory.validateWeights()
         let a = directory.architecture
         let v = a.vision.encoder

@@ -22,7 +22,8 @@ struct PreprocessCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Model directory holding preprocessor_config.json or open_clip_config.json.", valueName: "dir"))
+            "Model directory (or Hub id owner/name[@revision]) holding preprocessor_config.json or "
+                + "open_clip_config.json.", valueName: "dir|id"))
     var model: String
 
     @Argument(help: ArgumentHelp("The image file (JPEG or PNG).", valueName: "image"))
@@ -54,7 +55,7 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try PreprocessingConfiguration.load(modelDirectory: URL(fileURLWithPath: model))
+        let configuration = try PreprocessingConfiguration.load(modelDirectory: try modelDirectory(named: model))
         let options = DecodingOptions(
             maximumPixelCount: maxPixels, appliesOrientation: !ignoreOrientation,
             alpha: alpha == "white" ? .compositeOverWhite : .discard)

@@ -16,7 +16,7 @@ struct TokenizeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Model directory whose vocabulary to use.")
+    @Option(name: .long, help: "Model directory (or Hub id owner/name[@revision]) whose vocabulary to use.")
     var model: String?
 
     @Option(name: .long, help: "Maximum number of ids per text, start and end included (at least 2).")
@@ -44,7 +44,7 @@ struct TokenizeCommand: ParsableCommand {
     private func makeTokenizer() throws -> CLIPTokenizer {
         guard contextLength >= 2 else { throw TextTokenizerError.invalidContextLength(contextLength) }
         guard let model else { return try CLIPTokenizer(contextLength: contextLength) }
-        let directory = URL(fileURLWithPath: model, isDirectory: true)
+        let directory = try modelDirectory(named: model)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw TokenizeFailure("model directory \(model) does not exist")

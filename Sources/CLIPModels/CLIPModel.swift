@@ -40,7 +40,9 @@ public final class CLIPModel: Sendable {
     ///   or inconsistent.
     public convenience init(contentsOf url: URL) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
-        let tokenizer = try Self.loadTokenizer(for: directory)
+        // The tokenizer (vocabulary parsing) loads on another core while the weights are opened.
+        let (weights, tokenizer) = try inParallel({ () throws(CLIPModelError) in try directory.openWeights() },
+                                                  { () throws(CLIPModelError) in try Self.loadTokenizer(for: directory) })
         let preprocessor: ImagePreprocessor
         if directory.file(CLIPModelDirectory.FileName.preprocessorConfiguration) != nil || directory.layout == .openCLIP {
             do {
@@ -52,7 +54,7 @@ public final class CLIPModel: Sendable {
             preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
         }
         try self.init(architecture: directory.architecture, layout: directory.layout,
-                      weights: try directory.openWeights(), directory: directory, tokenizer: tokenizer,
+                      weights: weights, directory: directory, tokenizer: tokenizer,
                       imagePreprocessor: preprocessor)
     }
 
@@ -127,12 +129,15 @@ public final class CLIPModel: Sendable {
         } else {
             self.imagePreprocessor = try Self.defaultPreprocessor(for: architecture)
         }
-        vision = try VisionTransformer(architecture: architecture.vision,
-                                       embeddingDimension: architecture.embeddingDimension,
-                                       binding: binding.vision, loader: loader)
-        text = try TextTransformer(architecture: architecture.text,
-                                   embeddingDimension: architecture.embeddingDimension,
-                                   binding: binding.text, loader: loader)
+        // The towers assemble their weights (copies for stacked QKV, conversions for F16/BF16)
+        // on two cores.
+        (vision, text) = try inParallel({ () throws(CLIPModelError) in
+            try VisionTransformer(architecture: architecture.vision, embeddingDimension: architecture.embeddingDimension,
+                                  binding: binding.vision, loader: loader)
+        }, { () throws(CLIPModelError) in
+            try TextTransformer(architecture: architecture.text, embeddingDimension: architecture.embeddingDimension,
+                                binding: binding.text, loader: loader)
+        })
         let storedScale = try loader.load(binding.logitScale).scalars.first ?? 0
         logitScale = Float(Foundation.exp(Double(storedScale)))
         weightDataType = dataTypes(of: binding, in: weights)

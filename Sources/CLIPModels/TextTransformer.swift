@@ -18,18 +18,10 @@ public struct TextTransformer: Sendable {
     let tokenEmbedding: Tensor
     /// `[context, width]`.
     let positionEmbedding: Tensor
-    private(set) var encoder: TransformerEncoder
+    let encoder: TransformerEncoder
     let finalNorm: LayerNormWeights
     /// `[embedding, width]`.
     let projection: Tensor
-
-    /// A copy whose encoder switches from direct to BLAS attention above `limit` tokens
-    /// (for tests of both paths).
-    func withDirectAttentionLimit(_ limit: Int) -> Self {
-        var copy = self
-        copy.encoder.directAttentionLimit = limit
-        return copy
-    }
 
     init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
@@ -126,14 +118,14 @@ public struct TextTransformer: Sendable {
             }
         }
 
-        encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, workspace: ws)
-
         // The final LayerNorm acts per token, so only the pooled tokens need it.
+        let pooledTokens = UnsafeMutablePointer<Float>.allocate(capacity: sequences * width)
+        defer { pooledTokens.deallocate() }
+        encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, pooling: positions,
+                    into: pooledTokens, workspace: ws)
         let pooled = ws.normalized
-        for (s, position) in positions.enumerated() {
-            layerNorm(hidden + (s * tokens + position) * width, into: pooled + s * width, rows: 1, width: width,
-                      weights: finalNorm, epsilon: architecture.encoder.layerNormEpsilon)
-        }
+        layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,
+                  epsilon: architecture.encoder.layerNormEpsilon)
         linear(pooled, rows: sequences, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
                into: output, accumulate: false)
     }

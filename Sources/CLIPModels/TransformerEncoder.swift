@@ -42,26 +42,35 @@ final class EncoderWorkspace {
 struct TransformerEncoder: Sendable {
     let architecture: EncoderArchitecture
     let layers: [EncoderLayerWeights]
-    /// Sequences at most this long use the direct attention loops; longer ones use BLAS per
-    /// head. The direct loops avoid a BLAS call (and its thread hand-off) per head for the tiny
-    /// products of short sequences; on the shared 2-core development machine both paths measured
-    /// the same for ViT-B/32 images (50 tokens) and 8 short prompts, so the limit is a
-    /// conservative guess rather than a tuned value.
-    var directAttentionLimit = 96
 
-    /// Applies every layer in place to `hidden` (`[sequences, tokens, width]`, contiguous).
+    /// Runs every layer over `hidden` (`[sequences, tokens, width]`, contiguous, overwritten) and
+    /// writes the final hidden state of one token per sequence — `positions[s]` of sequence `s`,
+    /// the token the tower pools — to `pooled` (`[sequences, width]`).
+    ///
+    /// Every layer but the last runs over all tokens. In the last layer only the keys and values
+    /// need every token: its queries, attention output, MLP and residuals are computed for the
+    /// pooled tokens alone, which are the only rows anything reads afterwards (per-row results
+    /// are the same as a full pass).
     /// - Parameter causal: whether position `i` may attend only to positions `≤ i`.
     func run(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int, causal: Bool,
-             workspace: EncoderWorkspace) {
-        for layer in layers {
+             pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>, workspace: EncoderWorkspace) {
+        let width = architecture.width
+        for layer in layers.dropLast() {
             apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
         }
+        guard let last = layers.last else {
+            for (s, position) in positions.enumerated() {
+                (pooled + s * width).update(from: hidden + (s * tokens + position) * width, count: width)
+            }
+            return
+        }
+        applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
+                    into: pooled, workspace: workspace)
     }
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
                        sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
         let width = architecture.width
-        let mlpWidth = architecture.mlpWidth
         let rows = sequences * tokens
         let eps = architecture.layerNormEpsilon
 
@@ -72,20 +81,113 @@ struct TransformerEncoder: Sendable {
 
         attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal,
                   workspace: ws)
-        linear(ws.context, rows: rows, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
-               outputs: width, into: hidden, accumulate: true)
+        finish(layer, context: ws.context, residual: hidden, rows: rows, workspace: ws)
+    }
 
-        // MLP block.
-        layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm2, epsilon: eps)
+    /// The rest of a layer after attention, on `rows` rows: `residual += context·Woᵀ + bo`, then
+    /// `residual += MLP(LN2(residual))`. `context` must not be `workspace.normalized` or `.wide`.
+    private func finish(_ layer: EncoderLayerWeights, context: UnsafePointer<Float>,
+                        residual: UnsafeMutablePointer<Float>, rows: Int, workspace ws: EncoderWorkspace) {
+        let width = architecture.width
+        let mlpWidth = architecture.mlpWidth
+        linear(context, rows: rows, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
+               outputs: width, into: residual, accumulate: true)
+        layerNorm(residual, into: ws.normalized, rows: rows, width: width, weights: layer.norm2,
+                  epsilon: architecture.layerNormEpsilon)
         linear(ws.normalized, rows: rows, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
                outputs: mlpWidth, into: ws.wide, accumulate: false)
-        switch architecture.activation {
-        case .gelu: Kernels.gelu(ws.wide, count: rows * mlpWidth)
-        case .quickGELU: Kernels.quickGELU(ws.wide, count: rows * mlpWidth)
-        }
+        activate(ws.wide, rows: rows, width: mlpWidth)
         linear(ws.wide, rows: rows, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
-               outputs: width, into: hidden, accumulate: true)
+               outputs: width, into: residual, accumulate: true)
     }
+}
+
+extension TransformerEncoder {
+    /// The last layer, computed for the pooled token of each sequence only (see
+    /// ``run(_:sequences:tokens:causal:pooling:into:workspace:)``): keys and values of every
+    /// token, then the query, attention, output projection and MLP of one row per sequence.
+    private func applyPooled(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
+                             sequences: Int, tokens: Int, causal: Bool, positions: [Int],
+                             into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) {
+        let width = architecture.width
+        let rows = sequences * tokens
+        let eps = architecture.layerNormEpsilon
+        let heads = architecture.heads
+        let headWidth = width / heads
+        let scale = 1 / Float(headWidth).squareRoot()
+        let stride = 3 * width
+
+        layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
+        // Keys and values of every token: rows [width, 3·width) of the packed weight, written to
+        // columns [width, 3·width) of `qkv`.
+        layer.qkvWeight.withUnsafeBufferPointer { w in
+            layer.qkvBias.withUnsafeBufferPointer { b in
+                guard let w = w.baseAddress, let b = b.baseAddress else { return }
+                linear(ws.normalized, rows: rows, inputs: width, weight: w + width * width, bias: b + width,
+                       outputs: 2 * width, into: ws.qkv + width, outputStride: stride, accumulate: false)
+            }
+        }
+        // Queries of the pooled tokens only: gather their normalized rows into `context`, project
+        // into `wide` (`[sequences, width]`).
+        for (s, position) in positions.enumerated() {
+            (ws.context + s * width).update(from: ws.normalized + (s * tokens + position) * width, count: width)
+        }
+        let queries = ws.wide
+        layer.qkvWeight.withUnsafeBufferPointer { w in
+            layer.qkvBias.withUnsafeBufferPointer { b in
+                guard let w = w.baseAddress, let b = b.baseAddress else { return }
+                linear(ws.context, rows: sequences, inputs: width, weight: w, bias: b, outputs: width,
+                       into: queries, outputStride: width, accumulate: false)
+            }
+        }
+        // One query per sequence and head against the visible keys; heads concatenated into `context`.
+        for (s, position) in positions.enumerated() {
+            let visible = causal ? position + 1 : tokens
+            let keys = ws.qkv + s * tokens * stride + width
+            for h in 0..<heads {
+                let q = queries + s * width + h * headWidth
+                let k = keys + h * headWidth, v = keys + width + h * headWidth
+                for j in 0..<visible {
+                    ws.scores[j] = scale * Kernels.dot(q, k + j * stride, count: headWidth)
+                }
+                Kernels.softmax(ws.scores, rows: 1, width: visible)
+                let out = ws.context + s * width + h * headWidth
+                out.update(repeating: 0, count: headWidth)
+                for j in 0..<visible {
+                    accumulate(ws.scores[j], times: v + j * stride, into: out, count: headWidth)
+                }
+            }
+        }
+        // Residual stream of the pooled tokens, then the rest of the layer on those rows.
+        for (s, position) in positions.enumerated() {
+            (pooled + s * width).update(from: hidden + (s * tokens + position) * width, count: width)
+        }
+        finish(layer, context: ws.context, residual: pooled, rows: sequences, workspace: ws)
+    }
+}
+
+extension TransformerEncoder {
+    /// The MLP activation in place on `[rows, width]`, rows spread over the compute threads.
+    func activate(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let address = UInt(bitPattern: x)
+        let kind = architecture.activation
+        forEachRowChunk(rows: rows, width: width) { range in
+            guard let x = UnsafeMutablePointer<Float>(bitPattern: address) else { return }
+            let start = x + range.lowerBound * width
+            switch kind {
+            case .gelu: Kernels.gelu(start, count: range.count * width)
+            case .quickGELU: Kernels.quickGELU(start, count: range.count * width)
+            }
+        }
+    }
+}
+
+/// Runs `body` over chunks of `rows` rows of `width` elements on the compute threads, or over
+/// all rows on the calling thread when there is too little work to share (under 64 K elements
+/// per thread).
+func forEachRowChunk(rows: Int, width: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let minimumRows = max(1, (1 << 16) / max(width, 1))
+    ComputeThreads.forEachChunk(of: rows, minimumChunk: minimumRows, body)
 }
 
 /// The number of threads the attention of a layer is spread over (the BLAS thread count, which
@@ -106,7 +208,6 @@ extension TransformerEncoder {
         let stride = 3 * width
         let pairs = sequences * heads
         let workers = min(ws.workers, pairs)
-        let direct = tokens <= directAttentionLimit
         // Raw pointers are not Sendable; pass their addresses into the worker closure.
         let qkvAddress = UInt(bitPattern: qkv), contextAddress = UInt(bitPattern: context)
         let scoresAddress = UInt(bitPattern: ws.scores)
@@ -120,15 +221,9 @@ extension TransformerEncoder {
                 let s = pair / heads, h = pair % heads
                 let base = qkv + s * tokens * stride + h * headWidth
                 let out = context + s * tokens * width + h * headWidth
-                if direct {
-                    directAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
-                                    headWidth: headWidth, scale: scale, causal: causal, scores: scores,
-                                    output: out, outputStride: width)
-                } else {
-                    blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
-                                  headWidth: headWidth, scale: scale, causal: causal, scores: scores,
-                                  output: out, outputStride: width)
-                }
+                blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
+                              headWidth: headWidth, scale: scale, causal: causal, scores: scores,
+                              output: out, outputStride: width)
                 pair += workers
             }
         }
@@ -160,28 +255,6 @@ private func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: 
                  beta: 0, c: output, ldc: outputStride)
 }
 
-/// One head's attention computed directly, query by query, for short sequences where BLAS
-/// call overhead would dominate: dot products against the (visible) keys, softmax, weighted sum
-/// of the values.
-private func directAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
-                             tokens: Int, headWidth: Int, scale: Float, causal: Bool,
-                             scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                             outputStride: Int) {
-    for i in 0..<tokens {
-        let visible = causal ? i + 1 : tokens
-        let query = q + i * stride
-        for j in 0..<visible {
-            scores[j] = scale * Kernels.dot(query, k + j * stride, count: headWidth)
-        }
-        Kernels.softmax(scores, rows: 1, width: visible)
-        let out = output + i * outputStride
-        out.update(repeating: 0, count: headWidth)
-        for j in 0..<visible {
-            accumulate(scores[j], times: v + j * stride, into: out, count: headWidth)
-        }
-    }
-}
-
 /// `y += a · x` for `count` elements.
 @inline(__always)
 private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
@@ -204,22 +277,43 @@ private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: Unsaf
 /// `weight` `[outputs, inputs]`, `bias` `[outputs]`.
 func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: Tensor, bias: Tensor?,
             outputs: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    weight.withUnsafeBufferPointer { w in
+        guard let w = w.baseAddress else { return }
+        if let bias {
+            bias.withUnsafeBufferPointer { b in
+                linear(x, rows: rows, inputs: inputs, weight: w, bias: b.baseAddress, outputs: outputs, into: out,
+                       outputStride: outputs, accumulate: accumulate)
+            }
+        } else {
+            linear(x, rows: rows, inputs: inputs, weight: w, bias: nil, outputs: outputs, into: out,
+                   outputStride: outputs, accumulate: accumulate)
+        }
+    }
+}
+
+/// `out = x · weightᵀ + bias` (or `out += …`) on raw memory: `x` `[rows, inputs]`, `weight`
+/// `[outputs, inputs]`, `bias` `[outputs]` or nil, `out` rows `outputStride` apart.
+func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePointer<Float>,
+            bias: UnsafePointer<Float>?, outputs: Int, into out: UnsafeMutablePointer<Float>, outputStride: Int,
+            accumulate: Bool) {
     if let bias {
-        bias.withUnsafeBufferPointer { b in
-            guard let b = b.baseAddress else { return }
-            if accumulate {
-                Kernels.addBias(b, to: out, rows: rows, width: outputs)
-            } else {
-                for r in 0..<rows { (out + r * outputs).update(from: b, count: outputs) }
+        let biasAddress = UInt(bitPattern: bias), outAddress = UInt(bitPattern: out)
+        forEachRowChunk(rows: rows, width: outputs) { range in
+            guard let bias = UnsafePointer<Float>(bitPattern: biasAddress),
+                  let out = UnsafeMutablePointer<Float>(bitPattern: outAddress) else { return }
+            for r in range {
+                let row = out + r * outputStride
+                if accumulate {
+                    Kernels.add(bias, to: row, count: outputs)
+                } else {
+                    row.update(from: bias, count: outputs)
+                }
             }
         }
     }
     let beta: Float = (accumulate || bias != nil) ? 1 : 0
-    weight.withUnsafeBufferPointer { w in
-        guard let w = w.baseAddress else { return }
-        Kernels.gemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: w, ldb: inputs,
-                     beta: beta, c: out, ldc: outputs)
-    }
+    Kernels.gemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: weight, ldb: inputs,
+                 beta: beta, c: out, ldc: outputStride)
 }
 
 /// LayerNorm of `rows` rows of `width` elements from `input` into `output` (may be the same).
@@ -228,7 +322,17 @@ func layerNorm(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<
     weights.weight.withUnsafeBufferPointer { gamma in
         weights.bias.withUnsafeBufferPointer { beta in
             guard let gamma = gamma.baseAddress, let beta = beta.baseAddress else { return }
-            Kernels.layerNorm(input, into: output, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
+            let addresses = (UInt(bitPattern: input), UInt(bitPattern: output), UInt(bitPattern: gamma),
+                             UInt(bitPattern: beta))
+            forEachRowChunk(rows: rows, width: width) { range in
+                guard let input = UnsafePointer<Float>(bitPattern: addresses.0),
+                      let output = UnsafeMutablePointer<Float>(bitPattern: addresses.1),
+                      let gamma = UnsafePointer<Float>(bitPattern: addresses.2),
+                      let beta = UnsafePointer<Float>(bitPattern: addresses.3) else { return }
+                let offset = range.lowerBound * width
+                Kernels.layerNorm(input + offset, into: output + offset, rows: range.count, width: width,
+                                  gamma: gamma, beta: beta, epsilon: epsilon)
+            }
         }
     }
 }

@@ -18,18 +18,10 @@ public struct VisionTransformer: Sendable {
     /// `[tokens, width]`.
     let positionEmbedding: Tensor
     let preNorm: LayerNormWeights
-    private(set) var encoder: TransformerEncoder
+    let encoder: TransformerEncoder
     let postNorm: LayerNormWeights
     /// `[embedding, width]`.
     let projection: Tensor
-
-    /// A copy whose encoder switches from direct to BLAS attention above `limit` tokens
-    /// (for tests of both paths).
-    func withDirectAttentionLimit(_ limit: Int) -> Self {
-        var copy = self
-        copy.encoder.directAttentionLimit = limit
-        return copy
-    }
 
     init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
@@ -142,14 +134,14 @@ public struct VisionTransformer: Sendable {
         layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: preNorm,
                   epsilon: a.encoder.layerNormEpsilon)
 
-        encoder.run(hidden, sequences: images, tokens: tokens, causal: false, workspace: ws)
-
-        // Post-LayerNorm of each class token, then the projection.
+        // Post-LayerNorm of each class token (position 0), then the projection.
+        let classTokens = UnsafeMutablePointer<Float>.allocate(capacity: images * width)
+        defer { classTokens.deallocate() }
+        encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
+                    pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
         let pooled = ws.normalized
-        for image in 0..<images {
-            layerNorm(hidden + image * tokens * width, into: pooled + image * width, rows: 1, width: width,
-                      weights: postNorm, epsilon: a.encoder.layerNormEpsilon)
-        }
+        layerNorm(classTokens, into: pooled, rows: images, width: width, weights: postNorm,
+                  epsilon: a.encoder.layerNormEpsilon)
         linear(pooled, rows: images, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
                into: output, accumulate: false)
     }

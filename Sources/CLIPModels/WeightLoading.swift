@@ -87,16 +87,7 @@ struct WeightLoader {
                 return try read(weight.sources[0].key).reshaped(weight.shape)
             case .concatenateRows:
                 let parts = try weight.sources.map { source throws(CLIPModelError) in try read(source.key) }
-                return try Tensor(shape: weight.shape) { out in
-                    var offset = 0
-                    for part in parts {
-                        part.withUnsafeBufferPointer { src in
-                            guard let base = src.baseAddress, let dst = out.baseAddress else { return }
-                            (dst + offset).update(from: base, count: min(src.count, out.count - offset))
-                        }
-                        offset += part.count
-                    }
-                }
+                return try Tensor.concatenate(parts, axis: 0).reshaped(weight.shape)
             case .transpose:
                 let stored = try read(weight.sources[0].key)
                 let rows = stored.shape[0], columns = stored.shape[1]

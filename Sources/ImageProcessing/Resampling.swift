@@ -1,3 +1,4 @@
+import TensorCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -237,44 +238,67 @@ enum Resampler {
             weights.weights.withUnsafeBufferPointer { k in
             weights.starts.withUnsafeBufferPointer { starts in
             weights.counts.withUnsafeBufferPointer { counts in
-                guard let src = source.baseAddress, let dst = out.baseAddress, let kk = k.baseAddress else { return }
-                for row in 0..<rowCount {
-                    let inRow = src + (row + firstRow) * inRowBytes
-                    let outRow = dst + row * outRowBytes
-                    for x in 0..<outputWidth {
-                        let taps = kk + x * weights.taps
-                        let count = counts[x]
-                        let p = inRow + starts[x] * channels
-                        switch channels {
-                        case 3:
-                            var s0 = half, s1 = half, s2 = half
-                            for t in 0..<count {
-                                let w = taps[t]
-                                let q = p + 3 * t
-                                s0 &+= Int32(q[0]) &* w
-                                s1 &+= Int32(q[1]) &* w
-                                s2 &+= Int32(q[2]) &* w
-                            }
-                            outRow[3 * x] = clip8(s0)
-                            outRow[3 * x + 1] = clip8(s1)
-                            outRow[3 * x + 2] = clip8(s2)
-                        case 1:
-                            var s0 = half
-                            for t in 0..<count { s0 &+= Int32(p[t]) &* taps[t] }
-                            outRow[x] = clip8(s0)
-                        default:
-                            for c in 0..<channels {
-                                var s = half
-                                for t in 0..<count { s &+= Int32(p[t * channels + c]) &* taps[t] }
-                                outRow[x * channels + c] = clip8(s)
-                            }
-                        }
+                guard let src = source.baseAddress, let dst = out.baseAddress, let kk = k.baseAddress,
+                      let startBase = starts.baseAddress, let countBase = counts.baseAddress else { return }
+                let taps = weights.taps
+                // Rows are independent: large images are filtered on the compute threads.
+                let addresses = (UInt(bitPattern: src), UInt(bitPattern: dst), UInt(bitPattern: kk),
+                                 UInt(bitPattern: startBase), UInt(bitPattern: countBase))
+                let work = rowCount * outputWidth * max(1, weights.taps) * channels
+                let minimumRows = work >= 1 << 20 ? 16 : rowCount
+                ComputeThreads.forEachChunk(of: rowCount, minimumChunk: minimumRows) { chunk in
+                    guard let src = UnsafePointer<UInt8>(bitPattern: addresses.0),
+                          let dst = UnsafeMutablePointer<UInt8>(bitPattern: addresses.1),
+                          let kk = UnsafePointer<Int32>(bitPattern: addresses.2),
+                          let starts = UnsafePointer<Int>(bitPattern: addresses.3),
+                          let counts = UnsafePointer<Int>(bitPattern: addresses.4) else { return }
+                    for row in chunk {
+                        horizontalRow(src + (row + firstRow) * inRowBytes, into: dst + row * outRowBytes,
+                                      outputWidth: outputWidth, channels: channels, weights: kk, taps: taps,
+                                      starts: starts, counts: counts)
                     }
                 }
             }
             }
             }
             initialized = outRowBytes * rowCount
+        }
+    }
+
+    /// One row of the horizontal pass: `outputWidth` pixels from `inRow`.
+    @inline(__always)
+    private static func horizontalRow(
+        _ inRow: UnsafePointer<UInt8>, into outRow: UnsafeMutablePointer<UInt8>, outputWidth: Int, channels: Int,
+        weights kk: UnsafePointer<Int32>, taps tapCount: Int, starts: UnsafePointer<Int>, counts: UnsafePointer<Int>
+    ) {
+        for x in 0..<outputWidth {
+            let taps = kk + x * tapCount
+            let count = counts[x]
+            let p = inRow + starts[x] * channels
+            switch channels {
+            case 3:
+                var s0 = half, s1 = half, s2 = half
+                for t in 0..<count {
+                    let w = taps[t]
+                    let q = p + 3 * t
+                    s0 &+= Int32(q[0]) &* w
+                    s1 &+= Int32(q[1]) &* w
+                    s2 &+= Int32(q[2]) &* w
+                }
+                outRow[3 * x] = clip8(s0)
+                outRow[3 * x + 1] = clip8(s1)
+                outRow[3 * x + 2] = clip8(s2)
+            case 1:
+                var s0 = half
+                for t in 0..<count { s0 &+= Int32(p[t]) &* taps[t] }
+                outRow[x] = clip8(s0)
+            default:
+                for c in 0..<channels {
+                    var s = half
+                    for t in 0..<count { s &+= Int32(p[t * channels + c]) &* taps[t] }
+                    outRow[x * channels + c] = clip8(s)
+                }
+            }
         }
     }
 

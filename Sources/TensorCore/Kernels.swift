@@ -19,6 +19,10 @@ public enum Kernels {
     /// `op(A)` is `[m, k]` (A stored `[m, k]`, or `[k, m]` when `transposeA`), `op(B)` is `[k, n]`
     /// (B stored `[k, n]`, or `[n, k]` when `transposeB`), C is `[m, n]`. `lda`, `ldb`, `ldc` are
     /// the row strides of the stored matrices.
+    ///
+    /// Products of at least ``parallelThreshold`` multiply-adds are split into blocks of columns
+    /// of C (or of rows, when C is narrow) that run on ``ComputeThreads/count`` threads, each one
+    /// single-threaded OpenBLAS call; smaller ones run on the calling thread.
     public static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -37,6 +41,45 @@ public enum Kernels {
             }
             return
         }
+        BLASRuntime.ensureConfigured()
+        let workers = ComputeThreads.count
+        guard workers > 1, m * n * k >= parallelThreshold else {
+            sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        // Raw pointers are not Sendable; the blocks write disjoint parts of C.
+        let aAddress = UInt(bitPattern: a), bAddress = UInt(bitPattern: b), cAddress = UInt(bitPattern: c)
+        if n >= 2 * minimumBlockColumns {
+            ComputeThreads.forEachChunk(of: n, minimumChunk: minimumBlockColumns, alignment: 16) { columns in
+                guard let a = UnsafePointer<Float>(bitPattern: aAddress), let b = UnsafePointer<Float>(bitPattern: bAddress),
+                      let c = UnsafeMutablePointer<Float>(bitPattern: cAddress) else { return }
+                // Columns of op(B): rows of B when transposed, else columns.
+                let block = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                sgemm(transposeA, transposeB, m, columns.count, k, alpha, a, lda, block, ldb, beta,
+                      c + columns.lowerBound, ldc)
+            }
+        } else {
+            ComputeThreads.forEachChunk(of: m, minimumChunk: 16) { rows in
+                guard let a = UnsafePointer<Float>(bitPattern: aAddress), let b = UnsafePointer<Float>(bitPattern: bAddress),
+                      let c = UnsafeMutablePointer<Float>(bitPattern: cAddress) else { return }
+                // Rows of op(A): columns of A when transposed, else rows.
+                let block = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                sgemm(transposeA, transposeB, rows.count, n, k, alpha, block, lda, b, ldb, beta,
+                      c + rows.lowerBound * ldc, ldc)
+            }
+        }
+    }
+
+    /// Products smaller than this many multiply-adds run on one thread: splitting them costs
+    /// more in hand-offs than it saves (about 50 µs of work).
+    public static let parallelThreshold = 1 << 21
+    /// The narrowest column block a product is split into.
+    static let minimumBlockColumns = 64
+
+    @inline(__always)
+    static func sgemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,

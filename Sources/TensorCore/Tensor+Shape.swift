@@ -20,7 +20,8 @@ extension Tensor {
         var outShape = first.shape
         outShape[axis] = total
         let outCount = try validatedCount(outShape)
-        let result = Tensor(zeroedShape: outShape, count: outCount)
+        // Every element is written below, so the buffer starts uninitialized.
+        let result = Tensor(shape: outShape, storage: TensorStorage(uninitializedCount: outCount))
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *)
         var offset = 0

@@ -332,11 +332,7 @@ public struct CLIPVocabulary: Sendable {
     }
 
     static func parseVocabularyJSON(_ bytes: [UInt8], path: String) throws -> [String: Int] {
-        do {
-            return try JSONDecoder().decode([String: Int].self, from: Data(bytes))
-        } catch {
-            throw TextTokenizerError.malformedVocabulary(path: path, reason: "expected a JSON object mapping tokens to integer ids (\(describe(error)))")
-        }
+        try VocabularyJSONReader.read(bytes, path: path)
     }
 
     /// The special token names a vocabulary uses (Hugging Face's unless it has open_clip's); the

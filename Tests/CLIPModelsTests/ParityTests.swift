@@ -125,16 +125,3 @@ func imageFileParity(model name: String) throws {
     #expect(message.contains("none.png"))
     #expect(modelError({ try model.encode(imagesAt: []) }) == .emptyBatch(input: "images"))
 }
-
-@Test("BLAS attention (long sequences) and direct attention (short ones) agree with the references",
-      arguments: parityCases.map(\.model))
-func bothAttentionPaths(model name: String) throws {
-    let entry = try #require(parityCases.first { $0.model == name })
-    let model = try CLIPModel(contentsOf: fixtureModel(name))
-    for limit in [0, 1_000] {
-        let images = try model.vision.withDirectAttentionLimit(limit).encode(pixelValues: try pixels(entry.imageSize))
-        expectClose(images, try reference(name, "image.npy"), "\(name) images, direct limit \(limit)")
-        let texts = try model.text.withDirectAttentionLimit(limit).encode(tokenIDs: try tokenBatches(entry.tokens).pad_eot)
-        expectClose(texts, try reference(name, "text-pad-eot.npy"), "\(name) texts, direct limit \(limit)")
-    }
-}
