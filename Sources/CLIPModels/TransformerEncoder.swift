@@ -55,6 +55,7 @@ struct TransformerEncoder: Sendable {
     func run(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int, causal: Bool,
              pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>, workspace: EncoderWorkspace) {
         let width = architecture.width
+        packWeights()
         for layer in layers.dropLast() {
             apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
         }
@@ -66,6 +67,17 @@ struct TransformerEncoder: Sendable {
         }
         applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
                     into: pooled, workspace: workspace)
+    }
+
+    /// Packs every layer weight (a no-op after the first call), spread over the compute
+    /// threads: the first forward pass after opening a model would otherwise pack them one by
+    /// one, and most of that time is page faults, which two cores take in half the time.
+    func packWeights() {
+        let weights = layers.flatMap { [$0.qkvWeight, $0.outputWeight, $0.fc1Weight, $0.fc2Weight] }
+        let workers = min(ComputeThreads.count, weights.count)
+        ComputeThreads.parallel(workers) { worker in
+            for index in stride(from: worker, to: weights.count, by: workers) { _ = weights[index].form }
+        }
     }
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
