@@ -25,7 +25,11 @@ final class LinearWeight: @unchecked Sendable {
     private var state: Form
     private var packingTried = false
 
-    init(_ tensor: Tensor) { state = .tensor(tensor) }
+    /// - Parameter packing: false keeps the tensor (and the `cblas_sgemm` path) for good.
+    init(_ tensor: Tensor, packing: Bool = true) {
+        state = .tensor(tensor)
+        packingTried = !packing
+    }
 
     /// The form to multiply with, packing on the first call.
     var form: Form {
@@ -72,6 +76,8 @@ struct EncoderLayerWeights: Sendable {
 struct WeightLoader {
     let source: any TensorSource
     let binding: ModelBinding
+    /// Whether layer weights are packed for OpenBLAS's kernels on first use (see ``LinearWeight``).
+    var packsWeights = true
 
     /// Verifies that the source holds exactly the bound keys with the bound shapes (ignorable
     /// keys aside), reporting every missing, unexpected and wrong-shaped key in one error.
@@ -153,10 +159,10 @@ struct WeightLoader {
     func load(_ layer: EncoderLayerBinding) throws(CLIPModelError) -> EncoderLayerWeights {
         EncoderLayerWeights(
             norm1: try load(layer.norm1),
-            qkvWeight: LinearWeight(try load(layer.qkvWeight)), qkvBias: try load(layer.qkvBias),
-            outputWeight: LinearWeight(try load(layer.outputWeight)), outputBias: try load(layer.outputBias),
+            qkvWeight: LinearWeight(try load(layer.qkvWeight), packing: packsWeights), qkvBias: try load(layer.qkvBias),
+            outputWeight: LinearWeight(try load(layer.outputWeight), packing: packsWeights), outputBias: try load(layer.outputBias),
             norm2: try load(layer.norm2),
-            fc1Weight: LinearWeight(try load(layer.fc1Weight)), fc1Bias: try load(layer.fc1Bias),
-            fc2Weight: LinearWeight(try load(layer.fc2Weight)), fc2Bias: try load(layer.fc2Bias))
+            fc1Weight: LinearWeight(try load(layer.fc1Weight), packing: packsWeights), fc1Bias: try load(layer.fc1Bias),
+            fc2Weight: LinearWeight(try load(layer.fc2Weight), packing: packsWeights), fc2Bias: try load(layer.fc2Bias))
     }
 }
