@@ -39,18 +39,7 @@ public final class PackedMatrix: @unchecked Sendable {
         // The copy routines write exactly rows × columns values (tail panels are narrower).
         let raw = UnsafeMutableRawPointer.allocate(byteCount: rows * columns * 4 + 64, alignment: 64)
         packed = raw.bindMemory(to: Float.self, capacity: rows * columns + 16)
-        var destination = packed
-        let source = UnsafeMutablePointer(mutating: weight)
-        // Column-major view: W is stored as a [columns × rows] matrix with leading dimension
-        // `columns`; each (depth block, row block) is packed in turn.
-        for depth in stride(from: 0, to: columns, by: PackedRoutines.depthBlock) {
-            let depthCount = min(PackedRoutines.depthBlock, columns - depth)
-            for row in stride(from: 0, to: rows, by: PackedRoutines.rowBlock) {
-                let rowCount = min(PackedRoutines.rowBlock, rows - row)
-                _ = routines.packWeight(depthCount, rowCount, source + depth + row * columns, columns, destination)
-                destination += depthCount * rowCount
-            }
-        }
+        routines.pack(weight, rows: rows, columns: columns, into: packed)
     }
 
     deinit { UnsafeMutableRawPointer(packed).deallocate() }
@@ -126,6 +115,22 @@ struct PackedRoutines: @unchecked Sendable {
     let packActivations: Copy
     let kernel: Kernel
 
+    /// Packs `weight` (`[rows, columns]`, row-major) into `destination` (`rows × columns`
+    /// floats): for each depth block, each row block in turn. In the column-major terms of the
+    /// copy routine, W is a `[columns × rows]` matrix with leading dimension `columns`.
+    func pack(_ weight: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+        var destination = destination
+        let source = UnsafeMutablePointer(mutating: weight)
+        for depth in stride(from: 0, to: columns, by: Self.depthBlock) {
+            let depthCount = min(Self.depthBlock, columns - depth)
+            for row in stride(from: 0, to: rows, by: Self.rowBlock) {
+                let rowCount = min(Self.rowBlock, rows - row)
+                _ = packWeight(depthCount, rowCount, source + depth + row * columns, columns, destination)
+                destination += depthCount * rowCount
+            }
+        }
+    }
+
     /// Depth (inner dimension) per block, weight rows per block, activation rows per pass:
     /// a packed weight block (512 × 384 floats, 768 KB) stays in L2 while the kernel runs it
     /// against up to 512 activation rows.
@@ -183,17 +188,8 @@ struct PackedRoutines: @unchecked Sendable {
                     guard let xBase = x.baseAddress, let wBase = w.baseAddress, let gBase = g.baseAddress else { return }
                     var destination = [Float](repeating: .nan, count: rows * columns + 16)
                     destination.withUnsafeMutableBufferPointer { packed in
-                        guard var p = packed.baseAddress else { return }
-                        let base = p
-                        let source = UnsafeMutablePointer(mutating: wBase)
-                        for depth in stride(from: 0, to: columns, by: Self.depthBlock) {
-                            let dc = min(Self.depthBlock, columns - depth)
-                            for row in stride(from: 0, to: rows, by: Self.rowBlock) {
-                                let rc = min(Self.rowBlock, rows - row)
-                                _ = packWeight(dc, rc, source + depth + row * columns, columns, p)
-                                p += dc * rc
-                            }
-                        }
+                        guard let base = packed.baseAddress else { return }
+                        pack(wBase, rows: rows, columns: columns, into: base)
                         var scratch = [Float](repeating: 0, count: Self.depthBlock * (m + 16))
                         scratch.withUnsafeMutableBufferPointer { s in
                             var block = base
