@@ -44,7 +44,7 @@ do {
     print("output shape:", attended.shape)
 
     // Kernel timings at ViT-B/32 sizes.
-    print("\nBLAS threads: \(ComputeThreads.count)")
+    print("\ncompute threads: \(ComputeThreads.count), OpenBLAS kernels: \(BLASRuntime.coreName)")
     for (m, k, n) in [(50, 768, 768), (50, 768, 3072), (1600, 768, 768), (1600, 768, 3072)] {
         let a = try filled([m, k], seed: 5), b = try filled([n, k], seed: 6)
         _ = try a.matmul(transposed: b)

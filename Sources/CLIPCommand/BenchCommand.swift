@@ -8,7 +8,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time model loading, image and text encoding; print JSON timings.",
         discussion: """
-            Fields: load_s (opening the model), image_b1_ms (one image), image_ms_per_image (a batch
+            Fields: load_s (opening the model), image_first_ms and text8_first_ms (the first image
+            and the first 8 prompts after opening, which also pack the weights they use),
+            image_b1_ms (one image), image_ms_per_image (a batch
             of --batch images, per image), text8_ms (8 prompts of about 7 tokens), peak_rss_mb
             (the process's peak resident memory after loading, one image and the 8 prompts — what
             classifying one image needs), peak_rss_batch_mb (the peak after the batch as well),
@@ -32,6 +34,8 @@ struct BenchCommand: ParsableCommand {
 
     struct Report: Encodable {
         let load_s: Double
+        let image_first_ms: Double
+        let text8_first_ms: Double
         let image_b1_ms: Double
         let image_ms_per_image: Double
         let batch: Int
@@ -55,6 +59,8 @@ struct BenchCommand: ParsableCommand {
         let size = model.architecture.vision.imageSize
         let one = try Self.pixels(count: 1, size: size)
         let many = try Self.pixels(count: batch, size: size)
+        // The first call after opening also packs the weights it uses (once per model).
+        let imageFirst = try timed { _ = try model.encode(pixelValues: one) }
         let imageB1 = try median { _ = try model.encode(pixelValues: one) }
         let ids: [[Int]]
         if let tokenizer = model.tokenizer {
@@ -64,12 +70,13 @@ struct BenchCommand: ParsableCommand {
             let eot = model.architecture.text.endOfTextTokenID
             ids = (0..<8).map { i in (0..<6).map { ($0 * 31 + i * 7) % max(eot, 1) } + [eot] }
         }
+        let textFirst = try timed { _ = try model.encode(tokenIDs: ids) }
         let text8 = try median { _ = try model.encode(tokenIDs: ids) }
         // What classifying one image needs: the model, one image, a few prompts.
         let peakOneImage = Self.peakResidentMegabytes()
         let imageBatch = try median { _ = try model.encode(pixelValues: many) } / Double(batch)
         let report = Report(
-            load_s: load, image_b1_ms: imageB1 * 1e3, image_ms_per_image: imageBatch * 1e3, batch: batch,
+            load_s: load, image_first_ms: imageFirst * 1e3, text8_first_ms: textFirst * 1e3, image_b1_ms: imageB1 * 1e3, image_ms_per_image: imageBatch * 1e3, batch: batch,
             text8_ms: text8 * 1e3, peak_rss_mb: peakOneImage, peak_rss_batch_mb: Self.peakResidentMegabytes(),
             threads: ComputeThreads.count, blas_core: BLASRuntime.coreName)
         let encoder = JSONEncoder()
@@ -80,6 +87,13 @@ struct BenchCommand: ParsableCommand {
     private func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// The duration in seconds of one run of `body`.
+    private func timed(_ body: () throws -> Void) throws -> Double {
+        let start = ContinuousClock.now
+        try body()
+        return seconds(since: start)
     }
 
     /// The median duration in seconds of `repeat` runs of `body`, after one warm-up run.

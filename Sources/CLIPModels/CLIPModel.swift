@@ -39,6 +39,12 @@ public final class CLIPModel: Sendable {
     /// - Throws: `CLIPModelError` naming the file, key or setting that is missing, unsupported
     ///   or inconsistent.
     public convenience init(contentsOf url: URL) throws(CLIPModelError) {
+        try self.init(contentsOf: url, packingWeights: true)
+    }
+
+    /// `packingWeights: false` keeps every layer weight on the `cblas_sgemm` path (what
+    /// happens where OpenBLAS's packed routines are unavailable), for tests of that path.
+    convenience init(contentsOf url: URL, packingWeights: Bool) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
         // The tokenizer (vocabulary parsing) loads on another core while the weights are opened.
         let (weights, tokenizer) = try inParallel({ () throws(CLIPModelError) in try directory.openWeights() },
@@ -54,7 +60,7 @@ public final class CLIPModel: Sendable {
             preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
         }
         try self.init(architecture: directory.architecture, layout: directory.layout,
-                      weights: weights, directory: directory, tokenizer: tokenizer,
+                      weights: weights, directory: directory, tokenizer: tokenizer, packingWeights: packingWeights,
                       imagePreprocessor: preprocessor)
     }
 
@@ -114,11 +120,12 @@ public final class CLIPModel: Sendable {
     }
 
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
-         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil,
+         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil, packingWeights: Bool = true,
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
-        let loader = WeightLoader(source: weights, binding: binding)
+        var loader = WeightLoader(source: weights, binding: binding)
+        loader.packsWeights = packingWeights
         try loader.validate()
         self.architecture = architecture
         self.layout = layout

@@ -55,6 +55,7 @@ struct TransformerEncoder: Sendable {
     func run(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int, causal: Bool,
              pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>, workspace: EncoderWorkspace) {
         let width = architecture.width
+        packWeights()
         for layer in layers.dropLast() {
             apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
         }
@@ -66,6 +67,17 @@ struct TransformerEncoder: Sendable {
         }
         applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
                     into: pooled, workspace: workspace)
+    }
+
+    /// Packs every layer weight (a no-op after the first call), spread over the compute
+    /// threads: the first forward pass after opening a model would otherwise pack them one by
+    /// one, and most of that time is page faults, which two cores take in half the time.
+    func packWeights() {
+        let weights = layers.flatMap { [$0.qkvWeight, $0.outputWeight, $0.fc1Weight, $0.fc2Weight] }
+        let workers = min(ComputeThreads.count, weights.count)
+        ComputeThreads.parallel(workers) { worker in
+            for index in stride(from: worker, to: weights.count, by: workers) { _ = weights[index].form }
+        }
     }
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
@@ -118,34 +130,17 @@ extension TransformerEncoder {
         let stride = 3 * width
 
         layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
-        // Keys and values of every token: rows [width, 3·width) of the packed weight, written to
-        // columns [width, 3·width) of `qkv`.
-        layer.qkvWeight.withUnsafeBufferPointer { w in
-            layer.qkvBias.withUnsafeBufferPointer { b in
-                guard let w = w.baseAddress, let b = b.baseAddress else { return }
-                linear(ws.normalized, rows: rows, inputs: width, weight: w + width * width, bias: b + width,
-                       outputs: 2 * width, into: ws.qkv + width, outputStride: stride, accumulate: false)
-            }
-        }
-        // Queries of the pooled tokens only: gather their normalized rows into `context`, project
-        // into `wide` (`[sequences, width]`).
-        for (s, position) in positions.enumerated() {
-            (ws.context + s * width).update(from: ws.normalized + (s * tokens + position) * width, count: width)
-        }
-        let queries = ws.wide
-        layer.qkvWeight.withUnsafeBufferPointer { w in
-            layer.qkvBias.withUnsafeBufferPointer { b in
-                guard let w = w.baseAddress, let b = b.baseAddress else { return }
-                linear(ws.context, rows: sequences, inputs: width, weight: w, bias: b, outputs: width,
-                       into: queries, outputStride: width, accumulate: false)
-            }
-        }
+        // Queries, keys and values of every token (the keys and values are needed; the extra
+        // queries cost a third of one layer's QKV product and keep one packed weight).
+        linear(ws.normalized, rows: rows, inputs: width, weight: layer.qkvWeight, bias: layer.qkvBias,
+               outputs: 3 * width, into: ws.qkv, accumulate: false)
         // One query per sequence and head against the visible keys; heads concatenated into `context`.
         for (s, position) in positions.enumerated() {
             let visible = causal ? position + 1 : tokens
             let keys = ws.qkv + s * tokens * stride + width
+            let query = ws.qkv + (s * tokens + position) * stride
             for h in 0..<heads {
-                let q = queries + s * width + h * headWidth
+                let q = query + h * headWidth
                 let k = keys + h * headWidth, v = keys + width + h * headWidth
                 for j in 0..<visible {
                     ws.scores[j] = scale * Kernels.dot(q, k + j * stride, count: headWidth)
@@ -273,6 +268,32 @@ private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: Unsaf
     }
 }
 
+/// `out = x · weightᵀ + bias` (or `out += …` when `accumulate`) with a weight that is packed
+/// for OpenBLAS's kernels on first use (see ``LinearWeight``); `x` `[rows, inputs]`, `weight`
+/// `[outputs, inputs]`, `bias` `[outputs]`.
+func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: LinearWeight, bias: Tensor?,
+            outputs: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    let packed: PackedMatrix
+    switch weight.form {
+    case .tensor(let tensor):
+        linear(x, rows: rows, inputs: inputs, weight: tensor, bias: bias, outputs: outputs, into: out,
+               accumulate: accumulate)
+        return
+    case .packed(let matrix):
+        packed = matrix
+    }
+    // The packed kernel adds into `out`: start from the bias, or zeros, unless accumulating.
+    if let bias {
+        bias.withUnsafeBufferPointer { b in
+            guard let b = b.baseAddress else { return }
+            fill(out, rows: rows, width: outputs, with: b, accumulate: accumulate)
+        }
+    } else if !accumulate {
+        fill(out, rows: rows, width: outputs, with: nil, accumulate: false)
+    }
+    packed.accumulateProduct(x, m: rows, inputStride: inputs, into: out, outputStride: outputs)
+}
+
 /// `out = x · weightᵀ + bias` (or `out += …` when `accumulate`), with `x` `[rows, inputs]`,
 /// `weight` `[outputs, inputs]`, `bias` `[outputs]`.
 func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: Tensor, bias: Tensor?,
@@ -297,23 +318,31 @@ func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePoi
             bias: UnsafePointer<Float>?, outputs: Int, into out: UnsafeMutablePointer<Float>, outputStride: Int,
             accumulate: Bool) {
     if let bias {
-        let biasAddress = UInt(bitPattern: bias), outAddress = UInt(bitPattern: out)
-        forEachRowChunk(rows: rows, width: outputs) { range in
-            guard let bias = UnsafePointer<Float>(bitPattern: biasAddress),
-                  let out = UnsafeMutablePointer<Float>(bitPattern: outAddress) else { return }
-            for r in range {
-                let row = out + r * outputStride
-                if accumulate {
-                    Kernels.add(bias, to: row, count: outputs)
-                } else {
-                    row.update(from: bias, count: outputs)
-                }
-            }
-        }
+        fill(out, rows: rows, width: outputs, stride: outputStride, with: bias, accumulate: accumulate)
     }
     let beta: Float = (accumulate || bias != nil) ? 1 : 0
     Kernels.gemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: weight, ldb: inputs,
                  beta: beta, c: out, ldc: outputStride)
+}
+
+/// Writes `bias` into every row of `out` (adds it when `accumulate`), or zeros when `bias` is
+/// nil; rows are `stride` apart and spread over the compute threads.
+func fill(_ out: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
+          with bias: UnsafePointer<Float>?, accumulate: Bool) {
+    let stride = stride ?? width
+    let biasAddress = bias.map { UInt(bitPattern: $0) }, outAddress = UInt(bitPattern: out)
+    forEachRowChunk(rows: rows, width: width) { range in
+        guard let out = UnsafeMutablePointer<Float>(bitPattern: outAddress) else { return }
+        let bias = biasAddress.flatMap { UnsafePointer<Float>(bitPattern: $0) }
+        for r in range {
+            let row = out + r * stride
+            if let bias {
+                if accumulate { Kernels.add(bias, to: row, count: width) } else { row.update(from: bias, count: width) }
+            } else {
+                row.update(repeating: 0, count: width)
+            }
+        }
+    }
 }
 
 /// LayerNorm of `rows` rows of `width` elements from `input` into `output` (may be the same).

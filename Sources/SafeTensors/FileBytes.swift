@@ -1,3 +1,4 @@
+import TensorCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,7 +10,7 @@ import Darwin
 /// Read-only bytes of a whole file: a private read-only memory map, or (for in-memory
 /// input) an owned, 64-byte aligned copy. Unmaps or frees on deinit; tensors that borrow the
 /// bytes keep this object alive.
-final class FileBytes: @unchecked Sendable {
+final class FileBytes: ResidentPagesReleasing, @unchecked Sendable {
     /// The first byte (page-aligned for maps, 64-byte aligned for copies).
     let base: UnsafeRawPointer
     /// The number of bytes.
@@ -59,6 +60,22 @@ final class FileBytes: @unchecked Sendable {
     }
 
     var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Drops the resident pages wholly inside `bytes` from a file mapping: MADV_DONTNEED on a
+    /// private, never-written file mapping only unmaps the pages, which are read again from the
+    /// file (usually the page cache) on the next access. Copies are left alone (MADV_DONTNEED
+    /// would zero anonymous memory).
+    func releaseResidentPages(_ bytes: UnsafeRawBufferPointer) {
+        guard isMapped, let start = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let lower = (Int(bitPattern: start) + page - 1) / page * page
+        let upper = (Int(bitPattern: start) + bytes.count) / page * page
+        let mapStart = Int(bitPattern: base), mapEnd = mapStart + count
+        guard upper > lower, lower >= mapStart, upper <= mapEnd,
+              let address = UnsafeMutableRawPointer(bitPattern: lower) else { return }
+        _ = madvise(address, upper - lower, MADV_DONTNEED)
+    }
 
     static func systemError() -> String {
         let code = errno

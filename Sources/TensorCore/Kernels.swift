@@ -49,7 +49,9 @@ public enum Kernels {
         }
         // Raw pointers are not Sendable; the blocks write disjoint parts of C.
         let aAddress = UInt(bitPattern: a), bAddress = UInt(bitPattern: b), cAddress = UInt(bitPattern: c)
-        if n >= 2 * minimumBlockColumns {
+        // Tall products split by rows (each thread packs only its rows of A; B's packing is
+        // amortized over many rows); short ones by columns (each thread packs half of B).
+        if m < rowSplitMinimum, n >= 2 * minimumBlockColumns {
             ComputeThreads.forEachChunk(of: n, minimumChunk: minimumBlockColumns, alignment: 16) { columns in
                 guard let a = UnsafePointer<Float>(bitPattern: aAddress), let b = UnsafePointer<Float>(bitPattern: bAddress),
                       let c = UnsafeMutablePointer<Float>(bitPattern: cAddress) else { return }
@@ -59,7 +61,7 @@ public enum Kernels {
                       c + columns.lowerBound, ldc)
             }
         } else {
-            ComputeThreads.forEachChunk(of: m, minimumChunk: 16) { rows in
+            ComputeThreads.forEachChunk(of: m, minimumChunk: 16, alignment: 16) { rows in
                 guard let a = UnsafePointer<Float>(bitPattern: aAddress), let b = UnsafePointer<Float>(bitPattern: bAddress),
                       let c = UnsafeMutablePointer<Float>(bitPattern: cAddress) else { return }
                 // Rows of op(A): columns of A when transposed, else rows.
@@ -75,6 +77,8 @@ public enum Kernels {
     public static let parallelThreshold = 1 << 21
     /// The narrowest column block a product is split into.
     static let minimumBlockColumns = 64
+    /// Products with at least this many rows are split by rows.
+    static let rowSplitMinimum = 512
 
     @inline(__always)
     static func sgemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,

@@ -82,7 +82,8 @@ struct CommandTests {
         #expect(run.status == 0, "\(run.standardError)")
         let last = try #require(run.standardOutput.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
-        for key in ["load_s", "image_b1_ms", "image_ms_per_image", "text8_ms", "peak_rss_mb", "peak_rss_batch_mb"] {
+        for key in ["load_s", "image_first_ms", "text8_first_ms", "image_b1_ms", "image_ms_per_image", "text8_ms",
+                    "peak_rss_mb", "peak_rss_batch_mb"] {
             let value = try #require(object[key] as? Double, "\(key) missing")
             #expect(value > 0)
         }

@@ -124,3 +124,44 @@ func linearMatchesReference(batch: Int, rows: Int, inputs: Int, outputs: Int) th
     let y = try a.linear(weight: try Tensor(shape: [2, 0]), bias: try Tensor(shape: [2], scalars: [1, 2]))
     #expect(y.scalars == [1, 2, 1, 2, 1, 2])
 }
+
+@Test("Kernels.gemm split over threads: every transpose combination, strides and beta, against Double",
+      arguments: [(600, 40, 100), (60, 300, 200), (700, 260, 30)])
+func threadedGEMMMatchesReference(m: Int, n: Int, k: Int) throws {
+    #expect(m * n * k >= Kernels.parallelThreshold)
+    let a = try randomTensor([m * k], seed: 31).scalars, b = try randomTensor([k * n], seed: 32).scalars
+    let c0 = try randomTensor([m * (n + 3)], seed: 33).scalars
+    for transposeA in [false, true] {
+        for transposeB in [false, true] {
+            // C has 3 spare columns per row (ldc = n + 3) that must stay untouched.
+            var c = c0
+            let lda = transposeA ? m : k, ldb = transposeB ? k : n, ldc = n + 3
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        Kernels.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                                     a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: 1,
+                                     c: c.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<(n + 3) {
+                    var expected = Double(c0[i * ldc + j])
+                    if j < n {
+                        var s = 0.0
+                        for p in 0..<k {
+                            let av = transposeA ? a[p * m + i] : a[i * k + p]
+                            let bv = transposeB ? b[j * k + p] : b[p * n + j]
+                            s += Double(av) * Double(bv)
+                        }
+                        expected += 0.5 * s
+                    }
+                    worst = max(worst, abs(Double(c[i * ldc + j]) - expected))
+                }
+            }
+            #expect(worst <= matmulTolerance(k: k), "transposeA \(transposeA) transposeB \(transposeB): \(worst)")
+        }
+    }
+}
