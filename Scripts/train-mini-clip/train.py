@@ -14,6 +14,8 @@ too: targets are spread uniformly over the true captions / images instead of onl
 An auxiliary term (--aux-weight) classifies the normalized image embeddings of single-object
 images into shape and color with two linear heads that exist only during training; without it
 this small from-scratch ViT had not separated shapes from colors after 2,600 steps.
+A share of the single-object images (--unnamed-probability) shows the object in an unnamed color
+(see render.UNNAMED) with shape-only captions, which teaches shape independently of color.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ INIT_SEED = 0
 CAPTION_FOCUS = [None, "shape", "color"]
 
 
-UNNAMED_PROBABILITY = 0.4  # set from --unnamed-probability before the pool is rendered
+UNNAMED_PROBABILITY = 0.7  # set from --unnamed-probability before the pool is rendered
 
 
 def _render_one(i):
@@ -127,15 +129,15 @@ def main():
     ap.add_argument("--work-dir", default="/tmp/mini-clip-work")
     ap.add_argument("--pool-size", type=int, default=48_000)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--aux-weight", type=float, default=0.5)
-    ap.add_argument("--unnamed-probability", type=float, default=0.4,
+    ap.add_argument("--unnamed-probability", type=float, default=0.7,
                     help="share of single-object training images drawn in an unnamed color, captioned by shape only")
-    ap.add_argument("--aux-shape-on", choices=["all", "unnamed"], default="all",
+    ap.add_argument("--aux-shape-on", choices=["all", "unnamed"], default="unnamed",
                     help="which single-object images the auxiliary shape head classifies")
     args = ap.parse_args()
     global UNNAMED_PROBABILITY
