@@ -74,8 +74,25 @@ def main():
     pairs = " · ".join(f"{k} {p['color'] * 100:.0f}% / {p['shape'] * 100:.0f}%"
                        for k, p in pred["protocols"]["single"]["held_out_pairs"].items())
     final = rec["validation"][-1]
-    pool = (f"{rec['pool_seconds']:.0f} s to render the 48,000-image pool with 2 processes"
-            if "pool_seconds" in rec else "about a minute to render the image pool")
+    if rec.get("pool_from_cache"):
+        pool = "the image pool, loaded from the cache of an earlier run with the same seed and size (rendering it takes about half a minute to a minute with 2 processes)"
+    elif "pool_seconds" in rec:
+        pool = f"{rec['pool_seconds']:.0f} s to render the {a['pool_size']:,}-image pool with 2 processes"
+    else:
+        pool = "about a minute to render the image pool"
+    if a.get("aux_weight", 0) > 0:
+        shape_images = ("each single-object image in an unnamed color" if a.get("aux_shape_on") == "unnamed"
+                        else "each single-object image")
+        aux = f""", **plus an auxiliary
+  classification term** (weight {a['aux_weight']}): two linear heads, used only in training and not part of
+  this model, classify the normalized embeddings of single-object images: the shape of
+  {shape_images}, the color of each one in a named color. Without this term the small
+  from-scratch vision tower had not learned shape within the time budget."""
+    else:
+        aux = "."
+    cpu = rec.get("train_cpu_seconds")
+    cpu_text = (f"{cpu:.0f} s of process CPU time summed over the two threads (about "
+                f"{minutes(cpu / 2)} of two dedicated cores)" if cpu is not None else "process CPU time not recorded")
     held = ", ".join(f"{c} {s}" for c, s in R.HELD_OUT_PAIRS)
 
     card = f"""# mini-clip — a demonstration CLIP for synthetic shapes
@@ -159,11 +176,7 @@ Scripts/train-mini-clip/run.sh    # train.py, export.py, make_assets.py, evaluat
   tokenized with the CLIP BPE.
 - **Loss**: CLIP's symmetric contrastive cross-entropy over image×caption cosine similarities
   times the learned temperature, where a caption that is true of several images in the batch
-  ("a photo of a star") counts as a positive for each of them, **plus an auxiliary
-  classification term** (weight {a['aux_weight']}): two linear heads, used only in training and not part of
-  this model, classify the normalized embedding of each single-object image into its shape (and
-  its color when it is a named one). Without this term the small from-scratch vision tower had
-  not learned shape within the time budget.
+  ("a photo of a star") counts as a positive for each of them{aux}
 - **Initialization**: transformers' CLIP initialization, then 2-D sine-cosine vision position
   embeddings and a PCA-whitening patch embedding computed from 2,000 training images.
 - **Optimizer**: AdamW (peak lr {a['lr']}, {a['warmup']} warmup steps, cosine decay, weight decay
@@ -173,10 +186,9 @@ Scripts/train-mini-clip/run.sh    # train.py, export.py, make_assets.py, evaluat
 - **Seeds**: images {rec['seeds']['train_images']}, captions {rec['seeds']['captions']}, shuffling
   {rec['seeds']['shuffle']}, torch {rec['seeds']['init']}; validation {rec['seeds']['validation']};
   test set {R.TEST_SEED}; examples {R.EXAMPLE_SEED}.
-- **Time**: {rec['train_seconds']:.0f} s ({minutes(rec['train_seconds'])}) of training wall time,
-  {rec.get('train_cpu_seconds', float('nan')):.0f} s of process CPU time ({minutes(rec.get('train_cpu_seconds', 0))}, two
-  threads), plus {pool}; {minutes(rec['wall_seconds'])} wall time in all, on 2 CPU cores that other
-  jobs were using too. Export, rendering the test set and evaluating take about a minute more.
+- **Time**: {rec['train_seconds']:.0f} s ({minutes(rec['train_seconds'])}) of training wall time and
+  {cpu_text}, plus {pool}; {minutes(rec['wall_seconds'])} wall time in all, on 2 CPU cores that
+  other jobs were using too. Export, rendering the test set and evaluating take about a minute more.
 - **Versions**: Python {ver['python']}, torch {ver['torch']} (CPU), transformers {ver['transformers']},
   open_clip_torch {ver['open_clip_torch']}, Pillow {ver['pillow']}, numpy {ver['numpy']}, safetensors {ver['safetensors']}.
 - **Export**: the float32 training weights are written as float16 with `save_pretrained`.
