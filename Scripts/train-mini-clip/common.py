@@ -54,7 +54,7 @@ def check_versions() -> dict:
     return found
 
 
-def model_config():
+def model_config(vision_layers=4):
     from transformers import CLIPConfig
 
     text = dict(
@@ -63,7 +63,7 @@ def model_config():
         layer_norm_eps=1e-5, bos_token_id=49406, eos_token_id=49407, pad_token_id=1,
     )
     vision = dict(
-        hidden_size=128, intermediate_size=512, num_hidden_layers=4, num_attention_heads=8,
+        hidden_size=128, intermediate_size=512, num_hidden_layers=vision_layers, num_attention_heads=8,
         image_size=IMAGE_SIZE, patch_size=8, num_channels=3, hidden_act="gelu", layer_norm_eps=1e-5,
     )
     text["projection_dim"] = vision["projection_dim"] = 128

@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--aux-weight", type=float, default=0.5)
+    ap.add_argument("--vision-layers", type=int, default=4, help="vision transformer depth")
     ap.add_argument("--unnamed-probability", type=float, default=0.7,
                     help="share of single-object training images drawn in an unnamed color, captioned by shape only")
     ap.add_argument("--aux-shape-on", choices=["all", "unnamed"], default="unnamed",
@@ -175,7 +176,7 @@ def main():
     say(f"{'loaded' if cached else 'rendered'} {args.pool_size} training images + {len(val[0])} validation images "
         f"in {time.time() - t0:.1f}s")
 
-    model = CLIPModel(model_config())
+    model = CLIPModel(model_config(vision_layers=args.vision_layers))
     init_vision(model, images[:2000])
     model.train()
     emb = model.text_model.embeddings.token_embedding
