@@ -1,9 +1,9 @@
 // Classifies every image in a folder against a list of labels.
 //
-//     swift run -c release classify-folder --model DIR Examples/photos "cat,dog,car"
-//     swift run -c release classify-folder --model /path/to/clip-vit-base-patch32 photos/ "cat,dog,car"
+//     swift run -c release classify-folder Examples/images "star,circle,square,triangle,heart,cross,ring,diamond"
+//     swift run -c release classify-folder --model /path/to/clip-vit-base-patch32 Examples/photos "cat,dog,car"
 //
-// Without --model it uses the demonstration model bundled with the package.
+// Without --model it uses the demonstration model bundled with the package (synthetic shapes only).
 import CLIP
 import Foundation
 

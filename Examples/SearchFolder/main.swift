@@ -1,8 +1,9 @@
 // Text-to-image search: embeds every image in a folder once, then ranks them for each query.
 //
-//     swift run -c release search-folder --model DIR Examples/photos "a sleeping cat"
+//     swift run -c release search-folder Examples/images "a blue heart" "a photo of a yellow circle"
+//     swift run -c release search-folder --model /path/to/clip-vit-base-patch32 Examples/photos "a sleeping cat"
 //
-// Without --model it uses the demonstration model bundled with the package.
+// Without --model it uses the demonstration model bundled with the package (synthetic shapes only).
 import CLIP
 import Foundation
 

@@ -129,16 +129,16 @@ def main():
     ap.add_argument("--work-dir", default="/tmp/mini-clip-work")
     ap.add_argument("--pool-size", type=int, default=48_000)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=3800)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--aux-weight", type=float, default=0.5)
-    ap.add_argument("--vision-layers", type=int, default=4, help="vision transformer depth")
-    ap.add_argument("--unnamed-probability", type=float, default=0.7,
+    ap.add_argument("--vision-layers", type=int, default=6, help="vision transformer depth")
+    ap.add_argument("--unnamed-probability", type=float, default=0.4,
                     help="share of single-object training images drawn in an unnamed color, captioned by shape only")
-    ap.add_argument("--aux-shape-on", choices=["all", "unnamed"], default="unnamed",
+    ap.add_argument("--aux-shape-on", choices=["all", "unnamed"], default="all",
                     help="which single-object images the auxiliary shape head classifies")
     args = ap.parse_args()
     global UNNAMED_PROBABILITY
