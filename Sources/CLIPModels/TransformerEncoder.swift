@@ -73,6 +73,8 @@ struct TransformerEncoder: Sendable {
     /// threads: the first forward pass after opening a model would otherwise pack them one by
     /// one, and most of that time is page faults, which two cores take in half the time.
     func packWeights() {
+        // After the first pass only this check runs: no thread hand-off per forward pass.
+        guard let last = layers.last, !last.fc2Weight.isSettled else { return }
         let weights = layers.flatMap { [$0.qkvWeight, $0.outputWeight, $0.fc1Weight, $0.fc2Weight] }
         let workers = min(ComputeThreads.count, weights.count)
         ComputeThreads.parallel(workers) { worker in

@@ -31,6 +31,13 @@ final class LinearWeight: @unchecked Sendable {
         packingTried = !packing
     }
 
+    /// Whether the first call of ``form`` has happened (the weight is packed or stays a tensor).
+    var isSettled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return packingTried
+    }
+
     /// The form to multiply with, packing on the first call.
     var form: Form {
         lock.lock()

@@ -62,7 +62,9 @@ public final class PackedMatrix: @unchecked Sendable {
                              share: 0, of: 1, into: out + range.lowerBound * outputStride, outputStride: outputStride)
             }
         } else {
-            // Few rows: every thread runs all of x against its share of each weight block.
+            // Few rows: every thread runs all of x against its share of each weight block. Each
+            // thread packs the (small) activation block itself: sharing one packing would need a
+            // hand-off per depth block, which costs more than the copy.
             ComputeThreads.parallel(workers) { worker in
                 guard let x = UnsafePointer<Float>(bitPattern: xAddress),
                       let out = UnsafeMutablePointer<Float>(bitPattern: outAddress) else { return }
