@@ -25,11 +25,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev liblapacke-dev libjpeg-dev libpng-dev zlib1g-dev).
+        // System libraries (Debian: libopenblas-dev liblapacke-dev libdnnl-dev libjpeg-dev libpng-dev zlib1g-dev).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"]), .brew(["openblas"])]
+        ),
+        // oneDNN (Debian: libdnnl-dev): the model's matrix products in Float32, bfloat16 and int8.
+        .systemLibrary(
+            name: "CDNNL",
+            providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]
         ),
         .systemLibrary(
             name: "CJPEG",
@@ -57,7 +62,7 @@ let package = Package(
         .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs"]),
         .target(
             name: "CLIPModels",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing"]
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CDNNL"]
         ),
         // Hugging Face cache and downloads (Foundation/FoundationNetworking only).
         .target(name: "ModelHub"),

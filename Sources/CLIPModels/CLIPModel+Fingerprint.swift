@@ -16,7 +16,7 @@ extension CLIPModel {
         encoder.outputFormatting = .sortedKeys
         if let description = try? encoder.encode(architecture) { hash.combine(bytes: description) }
         hash.combine(logitScale.bitPattern)
-        for tensor in [vision.projection, text.projection, vision.classEmbedding] {
+        for tensor in [vision.projectionMatrix, text.projectionMatrix, vision.classEmbedding] {
             tensor.withUnsafeBufferPointer { hash.combine(floats: $0) }
         }
         text.tokenEmbedding.withUnsafeBufferPointer { rows in

@@ -7,7 +7,7 @@ import TextTokenizer
 /// A CLIP model: an image tower and a text tower that map images and texts into one embedding
 /// space, plus the learned temperature of their cosine similarities.
 ///
-/// Load one with ``init(contentsOf:)`` from a Hugging Face or OpenCLIP checkpoint directory.
+/// Load one with ``init(contentsOf:precision:)`` from a Hugging Face or OpenCLIP checkpoint directory.
 /// The model is immutable once loaded and can be used from several threads at once.
 public final class CLIPModel: Sendable {
     /// The sizes of both towers and of the embedding space.
@@ -23,7 +23,9 @@ public final class CLIPModel: Sendable {
     public let logitScale: Float
     /// The element types of the stored weights ("F32", "F16", "BF16", or several joined by "+").
     public let weightDataType: String
-    /// The directory the model was loaded from, when it was loaded with ``init(contentsOf:)``.
+    /// The number format the matrix products compute in.
+    public let precision: ModelPrecision
+    /// The directory the model was loaded from, when it was loaded with ``init(contentsOf:precision:)``.
     public let directory: CLIPModelDirectory?
     /// The tokenizer ``encode(texts:normalized:)`` uses: the directory's vocabulary files, or
     /// CLIP's standard vocabulary for a model with the standard 49408-token vocabulary; `nil`
@@ -38,13 +40,10 @@ public final class CLIPModel: Sendable {
     /// ``CLIPModelDirectory`` for the files looked for).
     /// - Throws: `CLIPModelError` naming the file, key or setting that is missing, unsupported
     ///   or inconsistent.
-    public convenience init(contentsOf url: URL) throws(CLIPModelError) {
-        try self.init(contentsOf: url, packingWeights: true)
-    }
-
-    /// `packingWeights: false` keeps every layer weight on the `cblas_sgemm` path (what
-    /// happens where OpenBLAS's packed routines are unavailable), for tests of that path.
-    convenience init(contentsOf url: URL, packingWeights: Bool) throws(CLIPModelError) {
+    /// - Parameter precision: the number format of the matrix products (``ModelPrecision``):
+    ///   `.float32`, the reference path, by default; `.bfloat16` or `.int8` for speed and memory.
+    ///   The weights are reordered for it once, while the model opens.
+    public convenience init(contentsOf url: URL, precision: ModelPrecision = .float32) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
         // The tokenizer (vocabulary parsing) loads on another core while the weights are opened.
         let (weights, tokenizer) = try inParallel({ () throws(CLIPModelError) in try directory.openWeights() },
@@ -60,7 +59,7 @@ public final class CLIPModel: Sendable {
             preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
         }
         try self.init(architecture: directory.architecture, layout: directory.layout,
-                      weights: weights, directory: directory, tokenizer: tokenizer, packingWeights: packingWeights,
+                      weights: weights, directory: directory, tokenizer: tokenizer, precision: precision,
                       imagePreprocessor: preprocessor)
     }
 
@@ -113,20 +112,22 @@ public final class CLIPModel: Sendable {
     ///   - name: how `weights` is named in errors.
     /// - Throws: `CLIPModelError.checkpointMismatch` naming every missing, unexpected and
     ///   wrong-shaped key; `weightFile` when a tensor cannot be read.
+    ///   - precision: the number format of the matrix products (default `.float32`).
     public convenience init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any WeightSource,
-                            name: String = "weights") throws(CLIPModelError) {
+                            name: String = "weights", precision: ModelPrecision = .float32) throws(CLIPModelError) {
         try self.init(architecture: architecture, layout: layout,
-                      weights: SafeTensorsSource(weights: weights, sourceDescription: name))
+                      weights: SafeTensorsSource(weights: weights, sourceDescription: name), precision: precision)
     }
 
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
-         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil, packingWeights: Bool = true,
+         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil, precision: ModelPrecision = .float32,
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         var loader = WeightLoader(source: weights, binding: binding)
-        loader.packsWeights = packingWeights
+        loader.precision = precision
         try loader.validate()
+        self.precision = precision
         self.architecture = architecture
         self.layout = layout
         self.directory = directory
@@ -137,7 +138,7 @@ public final class CLIPModel: Sendable {
             self.imagePreprocessor = try Self.defaultPreprocessor(for: architecture)
         }
         // The towers assemble their weights (copies for stacked QKV, conversions for F16/BF16)
-        // on two cores.
+        // and reorder them for the backend on two cores.
         (vision, text) = try inParallel({ () throws(CLIPModelError) in
             try VisionTransformer(architecture: architecture.vision, embeddingDimension: architecture.embeddingDimension,
                                   binding: binding.vision, loader: loader)
@@ -220,6 +221,20 @@ public final class CLIPModel: Sendable {
         }
         return try encode(pixelValues: pixels, normalized: normalized)
     }
+
+    /// The kernels oneDNN chose for the products run so far (e.g. `brg:avx512_core_bf16`),
+    /// sorted, joined by "+"; before any product, the instruction set it would use (e.g.
+    /// `avx512_core_bf16`). On a CPU without bfloat16 or VNNI instructions, the names show the
+    /// fallback in use.
+    public var kernelDescription: String {
+        let layers = vision.encoder.layers.flatMap(\.linearLayers) + text.encoder.layers.flatMap(\.linearLayers)
+            + [vision.patchEmbedding]
+        let names = layers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+        return names.isEmpty ? OneDNN.instructionSet : names.sorted().joined(separator: "+")
+    }
+
+    /// The instruction set oneDNN dispatches to on this CPU (e.g. `avx512_core_bf16`, `avx2`).
+    public static var instructionSet: String { OneDNN.instructionSet }
 
     private func l2Normalized(_ embeddings: Tensor) -> Tensor {
         var result = embeddings

@@ -33,6 +33,9 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
     case missingComponent(name: String, reason: String)
     /// A failure reported by another module (tokenizer, image decoding, tensor operations).
     case underlying(context: String, message: String)
+    /// The matrix-product backend (oneDNN) refused or failed an operation: `operation` names it
+    /// with its shape, `status` is oneDNN's status.
+    case backend(operation: String, status: String)
 
     /// A checkpoint key whose stored shape differs from the shape the configuration implies.
     public struct MisshapedKey: Equatable, Sendable, CustomStringConvertible {
@@ -89,6 +92,8 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
             return "no \(name): \(reason)"
         case let .underlying(context, message):
             return "\(context): \(message)"
+        case let .backend(operation, status):
+            return "oneDNN could not \(operation): \(status)"
         }
     }
 }

@@ -20,8 +20,10 @@ public struct TextTransformer: Sendable {
     let positionEmbedding: Tensor
     let encoder: TransformerEncoder
     let finalNorm: LayerNormWeights
-    /// `[embedding, width]`.
-    let projection: Tensor
+    /// `[embedding, width]`, no bias; always Float32.
+    let projection: LinearLayer
+    /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
+    let projectionMatrix: Tensor
 
     init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
@@ -33,7 +35,9 @@ public struct TextTransformer: Sendable {
         for layer in binding.layers { layers.append(try loader.load(layer)) }
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
         finalNorm = try loader.load(binding.finalNorm)
-        projection = try loader.load(binding.projection)
+        projectionMatrix = try loader.load(binding.projection)
+        projection = try LinearLayer(weight: projectionMatrix, bias: nil, precision: .float32,
+                                     name: binding.projection.sources.map(\.key).joined(separator: ", "))
     }
 
     /// The position of the pooled (first end-of-text) token of each sequence, after checking
@@ -73,30 +77,34 @@ public struct TextTransformer: Sendable {
         let batch = tokenIDs.count
         // Sequences are run in chunks of at most about 4096 token rows.
         let sequencesPerChunk = max(1, 4096 / architecture.contextLength)
+        var result: Tensor
         do {
-            return try Tensor(shape: [batch, e]) { output in
-                guard let out = output.baseAddress else { return }
-                var start = 0
-                while start < batch {
-                    let end = min(batch, start + sequencesPerChunk)
-                    let tokens = positions[start..<end].max().map { $0 + 1 } ?? 1
-                    let workspace = EncoderWorkspace(rows: (end - start) * tokens, width: width,
-                                                     wideColumns: max(architecture.encoder.mlpWidth, width),
-                                                     tokens: tokens)
-                    forward(Array(tokenIDs[start..<end]), positions: Array(positions[start..<end]), tokens: tokens,
-                            workspace: workspace, into: out + start * e)
-                    start = end
-                }
-            }
+            result = try Tensor(shape: [batch, e])
         } catch {
             throw .underlying(context: "text transformer", message: "\(error)")
         }
+        let precision = encoder.layers.first?.qkv.precision ?? .float32
+        try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
+            guard let out = output.baseAddress else { return }
+            var start = 0
+            while start < batch {
+                let end = min(batch, start + sequencesPerChunk)
+                let tokens = positions[start..<end].max().map { $0 + 1 } ?? 1
+                let workspace = EncoderWorkspace(rows: (end - start) * tokens, width: width,
+                                                 wideColumns: max(architecture.encoder.mlpWidth, width),
+                                                 tokens: tokens, precision: precision)
+                try forward(Array(tokenIDs[start..<end]), positions: Array(positions[start..<end]), tokens: tokens,
+                            workspace: workspace, into: out + start * e)
+                start = end
+            }
+        }
+        return result
     }
 
     /// Runs sequences truncated (or padded with id 0) to `tokens` positions and writes the
     /// projected embeddings pooled at `positions` to `output` (`[sequences, embedding]`).
     private func forward(_ tokenIDs: [[Int]], positions: [Int], tokens: Int, workspace ws: EncoderWorkspace,
-                         into output: UnsafeMutablePointer<Float>) {
+                         into output: UnsafeMutablePointer<Float>) throws(CLIPModelError) {
         let width = architecture.encoder.width
         let sequences = tokenIDs.count
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: sequences * tokens * width)
@@ -121,12 +129,11 @@ public struct TextTransformer: Sendable {
         // The final LayerNorm acts per token, so only the pooled tokens need it.
         let pooledTokens = UnsafeMutablePointer<Float>.allocate(capacity: sequences * width)
         defer { pooledTokens.deallocate() }
-        encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, pooling: positions,
-                    into: pooledTokens, workspace: ws)
+        try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, pooling: positions,
+                        into: pooledTokens, workspace: ws)
         let pooled = ws.normalized
         layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,
                   epsilon: architecture.encoder.layerNormEpsilon)
-        linear(pooled, rows: sequences, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
-               into: output, accumulate: false)
+        try project(pooled, rows: sequences, through: projection, into: output, workspace: ws)
     }
 }

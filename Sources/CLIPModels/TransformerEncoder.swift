@@ -1,4 +1,3 @@
-import Dispatch
 import TensorCore
 
 /// Scratch memory for one forward pass, allocated once per batch and reused by every layer.
@@ -13,18 +12,33 @@ final class EncoderWorkspace {
     let wide: UnsafeMutablePointer<Float>
     /// `[workers, tokens, tokens]`: attention scores of one head per worker thread.
     let scores: UnsafeMutablePointer<Float>
-    /// The number of threads attention is spread over.
+    /// bfloat16 / int8 layers: `[rows, wideColumns]` values in the layer's input format (a
+    /// layer's converted input).
+    let staging: UnsafeMutableRawPointer
+    /// bfloat16: `[rows, wideColumns]` MLP hidden activations written in bfloat16 by the first
+    /// MLP product and read by the second.
+    let wideStaging: UnsafeMutableRawPointer
+    /// int8: `[rows]` scales of the quantized rows in `staging`.
+    let rowScales: UnsafeMutablePointer<Float>
+    /// The threads attention is spread over.
     let workers: Int
     let wideCount: Int
+    /// The stream and scratch memory of the matrix products.
+    let matmul = MatmulContext()
 
-    init(rows: Int, width: Int, wideColumns: Int, tokens: Int, workers: Int = attentionWorkers) {
+    init(rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision) {
         normalized = .allocate(capacity: max(rows * width, 1))
         qkv = .allocate(capacity: max(rows * 3 * width, 1))
         context = .allocate(capacity: max(rows * width, 1))
         wideCount = max(rows * wideColumns, 1)
         wide = .allocate(capacity: wideCount)
-        self.workers = max(1, workers)
-        scores = .allocate(capacity: max(self.workers * tokens * tokens, 1))
+        workers = max(1, ComputeThreads.count)
+        scores = .allocate(capacity: max(workers * tokens * tokens, 1))
+        let elementBytes = precision == .bfloat16 ? 2 : 1
+        let stagingBytes = precision == .float32 ? 64 : max(rows * wideColumns * elementBytes, 64)
+        staging = .allocate(byteCount: stagingBytes, alignment: 64)
+        wideStaging = .allocate(byteCount: precision == .bfloat16 ? stagingBytes : 64, alignment: 64)
+        rowScales = .allocate(capacity: max(rows, 1))
     }
 
     deinit {
@@ -33,12 +47,19 @@ final class EncoderWorkspace {
         context.deallocate()
         wide.deallocate()
         scores.deallocate()
+        staging.deallocate()
+        wideStaging.deallocate()
+        rowScales.deallocate()
     }
 }
 
 /// A stack of pre-norm transformer encoder layers (CLIP's `CLIPEncoder` / OpenCLIP's
 /// `Transformer`): `x += Attention(LN1(x))`, `x += MLP(LN2(x))`, with multi-head self-attention
 /// (optionally causal) and a two-layer MLP with GELU or QuickGELU.
+///
+/// The linear layers are ``LinearLayer``s (the backend boundary): the encoder only says what to
+/// multiply and what to do with the result (store it, add it into the residual stream, apply the
+/// activation), in whatever precision the layers were prepared for.
 struct TransformerEncoder: Sendable {
     let architecture: EncoderArchitecture
     let layers: [EncoderLayerWeights]
@@ -53,11 +74,11 @@ struct TransformerEncoder: Sendable {
     /// are the same as a full pass).
     /// - Parameter causal: whether position `i` may attend only to positions `≤ i`.
     func run(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int, causal: Bool,
-             pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>, workspace: EncoderWorkspace) {
+             pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>,
+             workspace: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
-        packWeights()
         for layer in layers.dropLast() {
-            apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
+            try apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
         }
         guard let last = layers.last else {
             for (s, position) in positions.enumerated() {
@@ -65,55 +86,54 @@ struct TransformerEncoder: Sendable {
             }
             return
         }
-        applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
-                    into: pooled, workspace: workspace)
-    }
-
-    /// Packs every layer weight (a no-op after the first call), spread over the compute
-    /// threads: the first forward pass after opening a model would otherwise pack them one by
-    /// one, and most of that time is page faults, which two cores take in half the time.
-    func packWeights() {
-        // After the first pass only this check runs: no thread hand-off per forward pass.
-        guard let last = layers.last, !last.fc2Weight.isSettled else { return }
-        let weights = layers.flatMap { [$0.qkvWeight, $0.outputWeight, $0.fc1Weight, $0.fc2Weight] }
-        let workers = min(ComputeThreads.count, weights.count)
-        ComputeThreads.parallel(workers) { worker in
-            for index in stride(from: worker, to: weights.count, by: workers) { _ = weights[index].form }
-        }
+        try applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
+                        into: pooled, workspace: workspace)
     }
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
-                       sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
+                       sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
         let rows = sequences * tokens
         let eps = architecture.layerNormEpsilon
 
         // Attention block.
         layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
-        linear(ws.normalized, rows: rows, inputs: width, weight: layer.qkvWeight, bias: layer.qkvBias,
-               outputs: 3 * width, into: ws.qkv, accumulate: false)
-
+        try project(ws.normalized, rows: rows, through: layer.qkv, into: ws.qkv, workspace: ws)
         attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal,
                   workspace: ws)
-        finish(layer, context: ws.context, residual: hidden, rows: rows, workspace: ws)
+        try finish(layer, context: ws.context, residual: hidden, rows: rows, workspace: ws)
     }
 
     /// The rest of a layer after attention, on `rows` rows: `residual += context·Woᵀ + bo`, then
     /// `residual += MLP(LN2(residual))`. `context` must not be `workspace.normalized` or `.wide`.
     private func finish(_ layer: EncoderLayerWeights, context: UnsafePointer<Float>,
-                        residual: UnsafeMutablePointer<Float>, rows: Int, workspace ws: EncoderWorkspace) {
+                        residual: UnsafeMutablePointer<Float>, rows: Int, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
-        let mlpWidth = architecture.mlpWidth
-        linear(context, rows: rows, inputs: width, weight: layer.outputWeight, bias: layer.outputBias,
-               outputs: width, into: residual, accumulate: true)
+        try project(context, rows: rows, through: layer.output, into: residual, accumulate: true, workspace: ws)
         layerNorm(residual, into: ws.normalized, rows: rows, width: width, weights: layer.norm2,
                   epsilon: architecture.layerNormEpsilon)
-        linear(ws.normalized, rows: rows, inputs: width, weight: layer.fc1Weight, bias: layer.fc1Bias,
-               outputs: mlpWidth, into: ws.wide, accumulate: false)
-        activate(ws.wide, rows: rows, width: mlpWidth)
-        linear(ws.wide, rows: rows, inputs: mlpWidth, weight: layer.fc2Weight, bias: layer.fc2Bias,
-               outputs: width, into: residual, accumulate: true)
+        let activation = architecture.activation
+        if layer.fc1.precision == .bfloat16 {
+            // The hidden activations go from the first product to the second in bfloat16.
+            let input = layer.fc1.input(from: ws.normalized, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
+            let hidden = ws.wideStaging.assumingMemoryBound(to: UInt16.self)
+            try layer.fc1.run(input, rows: rows, into: .bfloat16(hidden), activation: activation, context: ws.matmul)
+            try layer.fc2.run(.bfloat16(hidden), rows: rows, into: .float32(residual), accumulate: true,
+                              context: ws.matmul)
+        } else {
+            try project(ws.normalized, rows: rows, through: layer.fc1, into: ws.wide, activation: activation, workspace: ws)
+            try project(ws.wide, rows: rows, through: layer.fc2, into: residual, accumulate: true, workspace: ws)
+        }
     }
+}
+
+/// `out = act(x · Wᵀ + b)` (or `out += x · Wᵀ + b` when `accumulate`) through `layer`, with `x`
+/// (`[rows, layer.inputs]`, Float32) converted to the layer's input format in the workspace.
+func project(_ x: UnsafePointer<Float>, rows: Int, through layer: LinearLayer, into out: UnsafeMutablePointer<Float>,
+             accumulate: Bool = false, activation: Activation? = nil, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
+    let input = layer.input(from: x, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
+    try layer.run(input, rows: rows, into: .float32(out), accumulate: accumulate, activation: activation,
+                  context: ws.matmul)
 }
 
 extension TransformerEncoder {
@@ -122,7 +142,7 @@ extension TransformerEncoder {
     /// token, then the query, attention, output projection and MLP of one row per sequence.
     private func applyPooled(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
                              sequences: Int, tokens: Int, causal: Bool, positions: [Int],
-                             into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) {
+                             into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
         let rows = sequences * tokens
         let eps = architecture.layerNormEpsilon
@@ -133,9 +153,8 @@ extension TransformerEncoder {
 
         layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
         // Queries, keys and values of every token (the keys and values are needed; the extra
-        // queries cost a third of one layer's QKV product and keep one packed weight).
-        linear(ws.normalized, rows: rows, inputs: width, weight: layer.qkvWeight, bias: layer.qkvBias,
-               outputs: 3 * width, into: ws.qkv, accumulate: false)
+        // queries cost a third of one layer's QKV product and keep one weight).
+        try project(ws.normalized, rows: rows, through: layer.qkv, into: ws.qkv, workspace: ws)
         // One query per sequence and head against the visible keys; heads concatenated into `context`.
         for (s, position) in positions.enumerated() {
             let visible = causal ? position + 1 : tokens
@@ -159,23 +178,7 @@ extension TransformerEncoder {
         for (s, position) in positions.enumerated() {
             (pooled + s * width).update(from: hidden + (s * tokens + position) * width, count: width)
         }
-        finish(layer, context: ws.context, residual: pooled, rows: sequences, workspace: ws)
-    }
-}
-
-extension TransformerEncoder {
-    /// The MLP activation in place on `[rows, width]`, rows spread over the compute threads.
-    func activate(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        let address = UInt(bitPattern: x)
-        let kind = architecture.activation
-        forEachRowChunk(rows: rows, width: width) { range in
-            guard let x = UnsafeMutablePointer<Float>(bitPattern: address) else { return }
-            let start = x + range.lowerBound * width
-            switch kind {
-            case .gelu: Kernels.gelu(start, count: range.count * width)
-            case .quickGELU: Kernels.quickGELU(start, count: range.count * width)
-            }
-        }
+        try finish(layer, context: ws.context, residual: pooled, rows: sequences, workspace: ws)
     }
 }
 
@@ -186,10 +189,6 @@ func forEachRowChunk(rows: Int, width: Int, _ body: @Sendable (Range<Int>) -> Vo
     let minimumRows = max(1, (1 << 16) / max(width, 1))
     ComputeThreads.forEachChunk(of: rows, minimumChunk: minimumRows, body)
 }
-
-/// The number of threads the attention of a layer is spread over (the BLAS thread count, which
-/// is the number of cores the caller wants used).
-var attentionWorkers: Int { max(1, min(ComputeThreads.count, 8)) }
 
 extension TransformerEncoder {
     /// Multi-head scaled dot-product attention of every sequence: reads the packed queries, keys
@@ -224,11 +223,7 @@ extension TransformerEncoder {
                 pair += workers
             }
         }
-        if workers > 1 {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
-        } else {
-            work(0)
-        }
+        ComputeThreads.parallel(workers, work)
     }
 }
 
@@ -267,83 +262,6 @@ private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: Unsaf
     while i < count {
         y[i] += a * x[i]
         i += 1
-    }
-}
-
-/// `out = x · weightᵀ + bias` (or `out += …` when `accumulate`) with a weight that is packed
-/// for OpenBLAS's kernels on first use (see ``LinearWeight``); `x` `[rows, inputs]`, `weight`
-/// `[outputs, inputs]`, `bias` `[outputs]`.
-func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: LinearWeight, bias: Tensor?,
-            outputs: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-    let packed: PackedMatrix
-    switch weight.form {
-    case .tensor(let tensor):
-        linear(x, rows: rows, inputs: inputs, weight: tensor, bias: bias, outputs: outputs, into: out,
-               accumulate: accumulate)
-        return
-    case .packed(let matrix):
-        packed = matrix
-    }
-    // The packed kernel adds into `out`: start from the bias, or zeros, unless accumulating.
-    if let bias {
-        bias.withUnsafeBufferPointer { b in
-            guard let b = b.baseAddress else { return }
-            fill(out, rows: rows, width: outputs, with: b, accumulate: accumulate)
-        }
-    } else if !accumulate {
-        fill(out, rows: rows, width: outputs, with: nil, accumulate: false)
-    }
-    packed.accumulateProduct(x, m: rows, inputStride: inputs, into: out, outputStride: outputs)
-}
-
-/// `out = x · weightᵀ + bias` (or `out += …` when `accumulate`), with `x` `[rows, inputs]`,
-/// `weight` `[outputs, inputs]`, `bias` `[outputs]`.
-func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: Tensor, bias: Tensor?,
-            outputs: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-    weight.withUnsafeBufferPointer { w in
-        guard let w = w.baseAddress else { return }
-        if let bias {
-            bias.withUnsafeBufferPointer { b in
-                linear(x, rows: rows, inputs: inputs, weight: w, bias: b.baseAddress, outputs: outputs, into: out,
-                       outputStride: outputs, accumulate: accumulate)
-            }
-        } else {
-            linear(x, rows: rows, inputs: inputs, weight: w, bias: nil, outputs: outputs, into: out,
-                   outputStride: outputs, accumulate: accumulate)
-        }
-    }
-}
-
-/// `out = x · weightᵀ + bias` (or `out += …`) on raw memory: `x` `[rows, inputs]`, `weight`
-/// `[outputs, inputs]`, `bias` `[outputs]` or nil, `out` rows `outputStride` apart.
-func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePointer<Float>,
-            bias: UnsafePointer<Float>?, outputs: Int, into out: UnsafeMutablePointer<Float>, outputStride: Int,
-            accumulate: Bool) {
-    if let bias {
-        fill(out, rows: rows, width: outputs, stride: outputStride, with: bias, accumulate: accumulate)
-    }
-    let beta: Float = (accumulate || bias != nil) ? 1 : 0
-    Kernels.gemm(transposeB: true, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: weight, ldb: inputs,
-                 beta: beta, c: out, ldc: outputStride)
-}
-
-/// Writes `bias` into every row of `out` (adds it when `accumulate`), or zeros when `bias` is
-/// nil; rows are `stride` apart and spread over the compute threads.
-func fill(_ out: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
-          with bias: UnsafePointer<Float>?, accumulate: Bool) {
-    let stride = stride ?? width
-    let biasAddress = bias.map { UInt(bitPattern: $0) }, outAddress = UInt(bitPattern: out)
-    forEachRowChunk(rows: rows, width: width) { range in
-        guard let out = UnsafeMutablePointer<Float>(bitPattern: outAddress) else { return }
-        let bias = biasAddress.flatMap { UnsafePointer<Float>(bitPattern: $0) }
-        for r in range {
-            let row = out + r * stride
-            if let bias {
-                if accumulate { Kernels.add(bias, to: row, count: width) } else { row.update(from: bias, count: width) }
-            } else {
-                row.update(repeating: 0, count: width)
-            }
-        }
     }
 }
 

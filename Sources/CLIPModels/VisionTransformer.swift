@@ -11,8 +11,8 @@ public struct VisionTransformer: Sendable {
     /// The width of the output embeddings.
     public let embeddingDimension: Int
 
-    /// `[width, channels·patch·patch]`.
-    let patchWeight: Tensor
+    /// `[width, channels·patch·patch]`, no bias.
+    let patchEmbedding: LinearLayer
     /// `[width]`.
     let classEmbedding: Tensor
     /// `[tokens, width]`.
@@ -20,14 +20,16 @@ public struct VisionTransformer: Sendable {
     let preNorm: LayerNormWeights
     let encoder: TransformerEncoder
     let postNorm: LayerNormWeights
-    /// `[embedding, width]`.
-    let projection: Tensor
+    /// `[embedding, width]`, no bias; always Float32.
+    let projection: LinearLayer
+    /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
+    let projectionMatrix: Tensor
 
     init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
         self.architecture = architecture
         self.embeddingDimension = embeddingDimension
-        patchWeight = try loader.load(binding.patchEmbedding)
+        patchEmbedding = try loader.linear(binding.patchEmbedding, bias: nil)
         classEmbedding = try loader.load(binding.classEmbedding)
         positionEmbedding = try loader.load(binding.positionEmbedding)
         preNorm = try loader.load(binding.preNorm)
@@ -35,7 +37,9 @@ public struct VisionTransformer: Sendable {
         for layer in binding.layers { layers.append(try loader.load(layer)) }
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
         postNorm = try loader.load(binding.postNorm)
-        projection = try loader.load(binding.projection)
+        projectionMatrix = try loader.load(binding.projection)
+        projection = try LinearLayer(weight: projectionMatrix, bias: nil, precision: .float32,
+                                     name: binding.projection.sources.map(\.key).joined(separator: ", "))
     }
 
     /// The largest number of images computed at once; bigger batches are split so that the
@@ -60,32 +64,36 @@ public struct VisionTransformer: Sendable {
         let chunk = min(batch, imagesPerChunk)
         let workspace = EncoderWorkspace(
             rows: chunk * a.tokenCount, width: a.encoder.width,
-            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width), tokens: a.tokenCount)
+            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width), tokens: a.tokenCount,
+            precision: patchEmbedding.precision)
         let hidden = UnsafeMutablePointer<Float>.allocate(capacity: chunk * a.tokenCount * a.encoder.width)
         defer { hidden.deallocate() }
+        var result: Tensor
         do {
-            return try Tensor(shape: [batch, e]) { output in
-                guard let out = output.baseAddress else { return }
-                pixelValues.withUnsafeBufferPointer { pixels in
-                    guard let pixels = pixels.baseAddress else { return }
-                    var start = 0
-                    while start < batch {
-                        let count = min(chunk, batch - start)
-                        forward(pixels + start * imageLength, images: count, hidden: hidden, workspace: workspace,
-                                into: out + start * e)
-                        start += count
-                    }
-                }
-            }
+            result = try Tensor(shape: [batch, e])
         } catch {
             throw .underlying(context: "vision transformer", message: "\(error)")
         }
+        try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
+            guard let out = output.baseAddress else { return }
+            try pixelValues.withUnsafeBufferPointer { (pixels) throws(CLIPModelError) in
+                guard let pixels = pixels.baseAddress else { return }
+                var start = 0
+                while start < batch {
+                    let count = min(chunk, batch - start)
+                    try forward(pixels + start * imageLength, images: count, hidden: hidden, workspace: workspace,
+                                into: out + start * e)
+                    start += count
+                }
+            }
+        }
+        return result
     }
 
     /// Runs `images` images (`[images, channels, size, size]` at `pixels`) and writes their
     /// projected embeddings (`[images, embedding]`) to `output`.
     private func forward(_ pixels: UnsafePointer<Float>, images: Int, hidden: UnsafeMutablePointer<Float>,
-                         workspace ws: EncoderWorkspace, into output: UnsafeMutablePointer<Float>) {
+                         workspace ws: EncoderWorkspace, into output: UnsafeMutablePointer<Float>) throws(CLIPModelError) {
         let a = architecture
         let width = a.encoder.width
         let tokens = a.tokenCount
@@ -116,8 +124,7 @@ public struct VisionTransformer: Sendable {
             }
         }
         let embedded = ws.context
-        linear(columns, rows: images * patchesPerImage, inputs: patchLength, weight: patchWeight, bias: nil,
-               outputs: width, into: embedded, accumulate: false)
+        try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: embedded, workspace: ws)
 
         // [class token; patches] + positional embedding, then the pre-LayerNorm.
         classEmbedding.withUnsafeBufferPointer { cls in
@@ -137,12 +144,11 @@ public struct VisionTransformer: Sendable {
         // Post-LayerNorm of each class token (position 0), then the projection.
         let classTokens = UnsafeMutablePointer<Float>.allocate(capacity: images * width)
         defer { classTokens.deallocate() }
-        encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
-                    pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
+        try encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
+                        pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
         let pooled = ws.normalized
         layerNorm(classTokens, into: pooled, rows: images, width: width, weights: postNorm,
                   epsilon: a.encoder.layerNormEpsilon)
-        linear(pooled, rows: images, inputs: width, weight: projection, bias: nil, outputs: embeddingDimension,
-               into: output, accumulate: false)
+        try project(pooled, rows: images, through: projection, into: output, workspace: ws)
     }
 }

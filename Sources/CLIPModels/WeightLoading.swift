@@ -1,4 +1,3 @@
-import Foundation
 import TensorCore
 
 /// The weights of one LayerNorm: `weight` (gamma) and `bias` (beta), each `[width]`.
@@ -7,75 +6,22 @@ struct LayerNormWeights: Sendable {
     let bias: Tensor
 }
 
-/// A `[outputs, inputs]` weight used as `x · Wᵀ`. On first use it is packed once into
-/// OpenBLAS's kernel layout (``PackedMatrix``) and the original is let go: a copy (stacked QKV,
-/// weights converted from F16/BF16) is freed, a weight borrowed from the checkpoint's memory map
-/// gives back its resident pages — so the process holds one copy of each weight. Where packed
-/// products are unavailable the tensor stays and is used through `cblas_sgemm`.
-final class LinearWeight: @unchecked Sendable {
-    /// The weight before packing, or for good when packing is unavailable.
-    enum Form {
-        case packed(PackedMatrix)
-        case tensor(Tensor)
-    }
-
-    private let lock = NSLock()
-    /// `.tensor` until the first use, then `.packed`, or `.tensor` for good when packing is
-    /// unavailable.
-    private var state: Form
-    private var packingTried = false
-
-    /// - Parameter packing: false keeps the tensor (and the `cblas_sgemm` path) for good.
-    init(_ tensor: Tensor, packing: Bool = true) {
-        state = .tensor(tensor)
-        packingTried = !packing
-    }
-
-    /// Whether the first call of ``form`` has happened (the weight is packed or stays a tensor).
-    var isSettled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return packingTried
-    }
-
-    /// The form to multiply with, packing on the first call.
-    var form: Form {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !packingTried, case .tensor(let tensor) = state else { return state }
-        packingTried = true
-        let shape = tensor.shape
-        guard shape.count == 2, PackedMatrix.isAvailable,
-              let packed = tensor.withUnsafeBufferPointer({ w in
-                  w.baseAddress.flatMap { PackedMatrix(packing: $0, rows: shape[0], columns: shape[1]) }
-              })
-        else { return state }
-        tensor.releaseResidentPages()
-        state = .packed(packed)
-        return state
-    }
-}
-
-/// The weights of one pre-norm encoder layer, in the internal layout (`[out, in]` matrices).
+/// The weights of one pre-norm encoder layer: layer norms, and linear layers prepared for the
+/// backend (``LinearLayer``, weights `[out, in]` with their biases).
 struct EncoderLayerWeights: Sendable {
     let norm1: LayerNormWeights
-    /// `[3·width, width]`: query, key and value projections stacked.
-    let qkvWeight: LinearWeight
-    /// `[3·width]`.
-    let qkvBias: Tensor
-    /// `[width, width]`.
-    let outputWeight: LinearWeight
-    /// `[width]`.
-    let outputBias: Tensor
+    /// `[3·width, width]` + `[3·width]`: query, key and value projections stacked.
+    let qkv: LinearLayer
+    /// `[width, width]` + `[width]`.
+    let output: LinearLayer
     let norm2: LayerNormWeights
-    /// `[mlpWidth, width]`.
-    let fc1Weight: LinearWeight
-    /// `[mlpWidth]`.
-    let fc1Bias: Tensor
-    /// `[width, mlpWidth]`.
-    let fc2Weight: LinearWeight
-    /// `[width]`.
-    let fc2Bias: Tensor
+    /// `[mlpWidth, width]` + `[mlpWidth]`.
+    let fc1: LinearLayer
+    /// `[width, mlpWidth]` + `[width]`.
+    let fc2: LinearLayer
+
+    /// The layer's linear layers.
+    var linearLayers: [LinearLayer] { [qkv, output, fc1, fc2] }
 }
 
 /// Checks a weight source against the tensors an architecture needs, then reads them into the
@@ -83,8 +29,8 @@ struct EncoderLayerWeights: Sendable {
 struct WeightLoader {
     let source: any TensorSource
     let binding: ModelBinding
-    /// Whether layer weights are packed for OpenBLAS's kernels on first use (see ``LinearWeight``).
-    var packsWeights = true
+    /// The precision the linear layers are prepared for.
+    var precision: ModelPrecision = .float32
 
     /// Verifies that the source holds exactly the bound keys with the bound shapes (ignorable
     /// keys aside), reporting every missing, unexpected and wrong-shaped key in one error.
@@ -163,13 +109,23 @@ struct WeightLoader {
         LayerNormWeights(weight: try load(norm.weight), bias: try load(norm.bias))
     }
 
+    /// A linear layer of `weight` (`[out, in]`) and `bias`, prepared for `precision` (the
+    /// loader's when nil). The weight is reordered now, and its source let go.
+    func linear(_ weight: WeightBinding, bias: WeightBinding?,
+                precision: ModelPrecision? = nil) throws(CLIPModelError) -> LinearLayer {
+        let matrix = try load(weight)
+        let vector = try bias.map { (b) throws(CLIPModelError) in try load(b) }
+        return try LinearLayer(weight: matrix, bias: vector, precision: precision ?? self.precision,
+                               name: weight.sources.map(\.key).joined(separator: ", "))
+    }
+
     func load(_ layer: EncoderLayerBinding) throws(CLIPModelError) -> EncoderLayerWeights {
         EncoderLayerWeights(
             norm1: try load(layer.norm1),
-            qkvWeight: LinearWeight(try load(layer.qkvWeight), packing: packsWeights), qkvBias: try load(layer.qkvBias),
-            outputWeight: LinearWeight(try load(layer.outputWeight), packing: packsWeights), outputBias: try load(layer.outputBias),
+            qkv: try linear(layer.qkvWeight, bias: layer.qkvBias),
+            output: try linear(layer.outputWeight, bias: layer.outputBias),
             norm2: try load(layer.norm2),
-            fc1Weight: LinearWeight(try load(layer.fc1Weight), packing: packsWeights), fc1Bias: try load(layer.fc1Bias),
-            fc2Weight: LinearWeight(try load(layer.fc2Weight), packing: packsWeights), fc2Bias: try load(layer.fc2Bias))
+            fc1: try linear(layer.fc1Weight, bias: layer.fc1Bias),
+            fc2: try linear(layer.fc2Weight, bias: layer.fc2Bias))
     }
 }

@@ -1,7 +1,7 @@
 /// An owner of borrowed tensor memory that can drop the memory's resident pages without
 /// changing its contents — a read-only file mapping, which the system re-reads on the next
 /// access. ``Tensor/releaseResidentPages()`` uses it after a tensor's values have been copied
-/// elsewhere (for example into a ``PackedMatrix``), so the process does not keep both copies
+/// elsewhere (for example into a backend's weight layout), so the process does not keep both copies
 /// resident.
 public protocol ResidentPagesReleasing: AnyObject, Sendable {
     /// Drops the resident pages wholly inside `bytes` (the contents stay readable).

@@ -1,0 +1,338 @@
+import CDNNL
+import Foundation
+import TensorCore
+
+/// A linear layer `y = x · Wᵀ + b` whose product runs in oneDNN: the backend boundary of the
+/// model. The encoder hands it activations and says what to do with the result (store, add
+/// into a residual, apply the MLP activation); which library multiplies, in which number
+/// format and weight layout, is decided here.
+///
+/// The weight (`[outputs, inputs]`) is reordered once, when the layer is made, into the
+/// blocked layout oneDNN's matmul asks for (`format_tag any`), converted on the way to the
+/// layer's precision: Float32, bfloat16, or int8 with one symmetric scale per output channel.
+/// The source tensor is not kept (its mapped pages are given back), so one copy of each weight
+/// is resident, in the compute format. A matmul primitive is made per row count and epilogue on
+/// first use and kept.
+final class LinearLayer: @unchecked Sendable {
+    /// Activations entering the product, `[rows, inputs]` row-major, in the layer's format.
+    enum Input {
+        case float32(UnsafePointer<Float>)
+        case bfloat16(UnsafePointer<UInt16>)
+        /// int8 values and one scale per row (`x ≈ q · scale`).
+        case int8(UnsafePointer<Int8>, rowScales: UnsafePointer<Float>)
+    }
+
+    /// Where the result goes, `[rows, outputs]` row-major.
+    enum Output {
+        case float32(UnsafeMutablePointer<Float>)
+        /// bfloat16 (only for Float32 and bfloat16 layers).
+        case bfloat16(UnsafeMutablePointer<UInt16>)
+    }
+
+    /// `W`'s rows: the width of the result.
+    let outputs: Int
+    /// `W`'s columns: the width of the activations.
+    let inputs: Int
+    /// The format of the weight and of the inputs.
+    let precision: ModelPrecision
+    private let weights: UnsafeMutableRawPointer
+    private let weightsDescriptor: dnnl_memory_desc_t
+    /// `[outputs]`, or nil.
+    private let bias: UnsafeMutablePointer<Float>?
+    /// int8 only: the scale of each output channel's weights (`W[n, :] ≈ q[n, :] · scale[n]`).
+    private let channelScales: [Float]
+    private let lock = NSLock()
+    private var primitives: [Key: OneDNNPrimitive] = [:]
+
+    private struct Key: Hashable {
+        var rows: Int
+        var bfloat16Output: Bool
+        var accumulate: Bool
+        var activation: Activation?
+    }
+
+    /// Reorders `weight` (`[outputs, inputs]`) for products in `precision`.
+    /// - Parameters:
+    ///   - bias: `[outputs]`, or nil.
+    ///   - name: how the layer is named in errors (its checkpoint key).
+    init(weight: Tensor, bias: Tensor?, precision: ModelPrecision, name: String) throws(CLIPModelError) {
+        guard weight.rank == 2, weight.shape[0] > 0, weight.shape[1] > 0 else {
+            throw .backend(operation: "prepare weight \(name) of shape \(weight.shape)", status: "not a matrix")
+        }
+        let n = weight.shape[0], k = weight.shape[1]
+        outputs = n
+        inputs = k
+        self.precision = precision
+        if let bias {
+            guard bias.count == n else {
+                throw .backend(operation: "prepare bias of \(name) with shape \(bias.shape)", status: "expected [\(n)]")
+            }
+            let copy = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            bias.withUnsafeBufferPointer { b in
+                if let base = b.baseAddress { copy.update(from: base, count: n) }
+            }
+            self.bias = copy
+        } else {
+            self.bias = nil
+        }
+        // Per-channel int8 scales: the largest magnitude of each weight row maps to 127.
+        var scales: [Float] = []
+        if precision == .int8 {
+            scales = weight.withUnsafeBufferPointer { w in
+                (0..<n).map { row in
+                    var largest: Float = 0
+                    for c in 0..<k { largest = max(largest, abs(w[row * k + c])) }
+                    return largest > 0 && largest.isFinite ? largest / 127 : 1
+                }
+            }
+        }
+        channelScales = scales
+
+        // The layout oneDNN's matmul wants for this weight (the same for every row count: the
+        // blocking depends on the weight's shape and the instruction set).
+        let probe = try Self.matmulDescriptor(rows: 64, inputs: k, outputs: n, precision: precision, weights: nil,
+                                              hasBias: bias != nil, bfloat16Output: false, accumulate: false,
+                                              activation: nil, channelScales: scales)
+        defer { dnnl_primitive_desc_destroy(probe) }
+        guard let chosen = dnnl_primitive_desc_query_md(probe, dnnl_query_weights_md, 0) else {
+            throw .backend(operation: "query the weight layout of \(name)", status: "no descriptor")
+        }
+        weightsDescriptor = chosen.pointee
+        let bytes = dnnl_memory_desc_get_size(chosen)
+        weights = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        do {
+            try Self.reorder(weight, into: weights, layout: weightsDescriptor, precision: precision, channelScales: scales,
+                             name: name)
+        } catch {
+            weights.deallocate()
+            self.bias?.deallocate()
+            throw error
+        }
+        weight.releaseResidentPages()
+    }
+
+    deinit {
+        weights.deallocate()
+        bias?.deallocate()
+    }
+
+    /// Bytes the reordered weight occupies.
+    var weightBytes: Int { dnnl_memory_desc_get_size([weightsDescriptor]) }
+
+    /// The implementations oneDNN chose for this layer's products so far (e.g.
+    /// `brg:avx512_core_bf16`).
+    var implementations: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return Set(primitives.values.map(\.implementation))
+    }
+
+    /// Turns Float32 activations (`[rows, inputs]`) into this layer's input format: as they are
+    /// for Float32, else converted into `staging` (at least `rows · inputs` values of the format;
+    /// `rowScales` `[rows]` for int8). Rows are spread over the compute threads.
+    func input(from x: UnsafePointer<Float>, rows: Int, staging: UnsafeMutableRawPointer,
+               rowScales: UnsafeMutablePointer<Float>) -> Input {
+        let width = inputs
+        let source = UInt(bitPattern: x), target = UInt(bitPattern: staging), scales = UInt(bitPattern: rowScales)
+        switch precision {
+        case .float32:
+            return .float32(x)
+        case .bfloat16:
+            forEachRowChunk(rows: rows, width: width) { range in
+                guard let x = UnsafePointer<Float>(bitPattern: source),
+                      let out = UnsafeMutablePointer<UInt16>(bitPattern: target) else { return }
+                let offset = range.lowerBound * width
+                Kernels.convertToBFloat16(x + offset, count: range.count * width, into: out + offset)
+            }
+            return .bfloat16(UnsafePointer(staging.assumingMemoryBound(to: UInt16.self)))
+        case .int8:
+            forEachRowChunk(rows: rows, width: width) { range in
+                guard let x = UnsafePointer<Float>(bitPattern: source),
+                      let out = UnsafeMutablePointer<Int8>(bitPattern: target),
+                      let scales = UnsafeMutablePointer<Float>(bitPattern: scales) else { return }
+                let offset = range.lowerBound * width
+                Kernels.quantizeRows(x + offset, rows: range.count, width: width, into: out + offset,
+                                     scales: scales + range.lowerBound)
+            }
+            return .int8(UnsafePointer(staging.assumingMemoryBound(to: Int8.self)), rowScales: UnsafePointer(rowScales))
+        }
+    }
+
+    /// `out = act(x · Wᵀ + b)`, or `out += x · Wᵀ + b` when `accumulate` (`activation` must then
+    /// be nil), for `rows` rows. `input` must be in the layer's format (see ``input(from:rows:staging:rowScales:)``).
+    func run(_ input: Input, rows: Int, into output: Output, accumulate: Bool = false, activation: Activation? = nil,
+             context: MatmulContext) throws(CLIPModelError) {
+        guard rows > 0 else { return }
+        let bfloat16Output: Bool
+        let outputData: UnsafeMutableRawPointer
+        switch output {
+        case .float32(let p): bfloat16Output = false; outputData = UnsafeMutableRawPointer(p)
+        case .bfloat16(let p): bfloat16Output = true; outputData = UnsafeMutableRawPointer(p)
+        }
+        let operation = "multiply [\(rows), \(inputs)] by [\(outputs), \(inputs)]ᵀ in \(precision)"
+        guard !(accumulate && activation != nil), !(precision == .int8 && bfloat16Output) else {
+            throw .backend(operation: operation, status: "unsupported epilogue")
+        }
+        let sourceData: UnsafeMutableRawPointer
+        var rowScales: UnsafePointer<Float>?
+        switch (input, precision) {
+        case (.float32(let p), .float32): sourceData = UnsafeMutableRawPointer(mutating: p)
+        case (.bfloat16(let p), .bfloat16): sourceData = UnsafeMutableRawPointer(mutating: p)
+        case (.int8(let p, let scales), .int8):
+            sourceData = UnsafeMutableRawPointer(mutating: p)
+            rowScales = scales
+        default: throw .backend(operation: operation, status: "input format differs from the layer's")
+        }
+
+        // int8: oneDNN writes the products scaled by the channel scales; the row scales, bias,
+        // residual and activation follow here (oneDNN 2.6's fast int8 kernels take no per-row
+        // scale).
+        let key = Key(rows: rows, bfloat16Output: bfloat16Output, accumulate: precision == .int8 ? false : accumulate,
+                      activation: precision == .int8 ? nil : activation)
+        let primitive = try self.primitive(for: key)
+        var products = outputData
+        if precision == .int8, accumulate {
+            products = UnsafeMutableRawPointer(context.productBuffer(count: rows * outputs))
+        }
+        let sourceType = Self.dataType(of: precision)
+        let src = try OneDNNMemory(try OneDNN.descriptor([rows, inputs], sourceType, dnnl_ab), data: sourceData)
+        let wei = try OneDNNMemory(weightsDescriptor, data: weights)
+        let dst = try OneDNNMemory(try OneDNN.descriptor([rows, outputs], bfloat16Output ? dnnl_bf16 : dnnl_f32, dnnl_ab),
+                                   data: products)
+        var arguments = [(clip_dnnl_arg_src, src), (clip_dnnl_arg_weights, wei), (clip_dnnl_arg_dst, dst)]
+        if let bias, precision != .int8 {
+            arguments.append((clip_dnnl_arg_bias, try OneDNNMemory(try OneDNN.descriptor([1, outputs], dnnl_f32, dnnl_ab),
+                                                                    data: UnsafeMutableRawPointer(bias))))
+        }
+        try primitive.execute(arguments, context: context, operation: operation)
+
+        if precision == .int8, let rowScales {
+            finishInt8(products: products.assumingMemoryBound(to: Float.self), rowScales: rowScales, rows: rows,
+                       into: outputData.assumingMemoryBound(to: Float.self), accumulate: accumulate, activation: activation)
+        }
+    }
+
+    /// `out (+)= rowScale · products + bias`, then the activation, on the compute threads.
+    private func finishInt8(products: UnsafePointer<Float>, rowScales: UnsafePointer<Float>, rows: Int,
+                            into out: UnsafeMutablePointer<Float>, accumulate: Bool, activation: Activation?) {
+        let width = outputs
+        let addresses = (UInt(bitPattern: products), UInt(bitPattern: rowScales), UInt(bitPattern: out),
+                         bias.map { UInt(bitPattern: $0) })
+        forEachRowChunk(rows: rows, width: width) { range in
+            guard let products = UnsafePointer<Float>(bitPattern: addresses.0),
+                  let scales = UnsafePointer<Float>(bitPattern: addresses.1),
+                  let out = UnsafeMutablePointer<Float>(bitPattern: addresses.2) else { return }
+            let bias = addresses.3.flatMap { UnsafePointer<Float>(bitPattern: $0) }
+            let offset = range.lowerBound * width
+            Kernels.scaleRows(products + offset, rowScales: scales + range.lowerBound, bias: bias, rows: range.count,
+                              width: width, into: out + offset, accumulate: accumulate)
+            switch activation {
+            case .gelu: Kernels.gelu(out + offset, count: range.count * width)
+            case .quickGELU: Kernels.quickGELU(out + offset, count: range.count * width)
+            case nil: break
+            }
+        }
+    }
+
+    /// The primitive for `key`, made on first use.
+    private func primitive(for key: Key) throws(CLIPModelError) -> OneDNNPrimitive {
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = primitives[key] { return existing }
+        let descriptor = try Self.matmulDescriptor(
+            rows: key.rows, inputs: inputs, outputs: outputs, precision: precision, weights: weightsDescriptor,
+            hasBias: bias != nil && precision != .int8, bfloat16Output: key.bfloat16Output, accumulate: key.accumulate,
+            activation: key.activation, channelScales: channelScales)
+        let made = try OneDNNPrimitive(descriptor: descriptor, operation: "multiply [\(key.rows), \(inputs)] by [\(outputs), \(inputs)]ᵀ")
+        primitives[key] = made
+        return made
+    }
+
+    private static func dataType(of precision: ModelPrecision) -> dnnl_data_type_t {
+        switch precision {
+        case .float32: dnnl_f32
+        case .bfloat16: dnnl_bf16
+        case .int8: dnnl_s8
+        }
+    }
+
+    /// A matmul primitive descriptor: src `[rows, inputs]`, weights `[inputs, outputs]` in
+    /// `weights`' layout (or `any`), f32 bias `[1, outputs]`, dst `[rows, outputs]`, with the
+    /// epilogue as post-ops (activation; sum for accumulation) and, for int8, the channel
+    /// scales as output scales. The scratchpad is the caller's.
+    private static func matmulDescriptor(
+        rows: Int, inputs: Int, outputs: Int, precision: ModelPrecision, weights: dnnl_memory_desc_t?, hasBias: Bool,
+        bfloat16Output: Bool, accumulate: Bool, activation: Activation?, channelScales: [Float]
+    ) throws(CLIPModelError) -> dnnl_primitive_desc_t {
+        let operation = "set up a [\(rows), \(inputs)]·[\(outputs), \(inputs)]ᵀ product in \(precision)"
+        let type = dataType(of: precision)
+        var src = try OneDNN.descriptor([rows, inputs], type, dnnl_ab)
+        var wei: dnnl_memory_desc_t
+        if let weights { wei = weights } else { wei = try OneDNN.descriptor([inputs, outputs], type, dnnl_format_tag_any) }
+        var dst = try OneDNN.descriptor([rows, outputs], bfloat16Output ? dnnl_bf16 : dnnl_f32, dnnl_ab)
+        var bias = try OneDNN.descriptor([1, outputs], dnnl_f32, dnnl_ab)
+        var desc = dnnl_matmul_desc_t()
+        if hasBias {
+            try OneDNN.check(dnnl_matmul_desc_init(&desc, &src, &wei, &bias, &dst), operation)
+        } else {
+            try OneDNN.check(dnnl_matmul_desc_init(&desc, &src, &wei, nil, &dst), operation)
+        }
+        var attributes: dnnl_primitive_attr_t?
+        try OneDNN.check(dnnl_primitive_attr_create(&attributes), operation)
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        try OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), operation)
+        if precision == .int8 {
+            try OneDNN.check(dnnl_primitive_attr_set_output_scales(attributes, Int64(outputs), 1 << 1, channelScales),
+                             operation)
+        }
+        var postOps: dnnl_post_ops_t?
+        try OneDNN.check(dnnl_post_ops_create(&postOps), operation)
+        defer { dnnl_post_ops_destroy(postOps) }
+        switch activation {
+        case .gelu: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), operation)
+        case .quickGELU: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_swish, 1.702, 0), operation)
+        case nil: break
+        }
+        if accumulate { try OneDNN.check(dnnl_post_ops_append_sum(postOps, 1), operation) }
+        try OneDNN.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), operation)
+        var descriptor: dnnl_primitive_desc_t?
+        try OneDNN.check(dnnl_primitive_desc_create(&descriptor, &desc, attributes, try OneDNN.requireEngine(), nil),
+                         operation)
+        guard let descriptor else { throw .backend(operation: operation, status: "no primitive descriptor") }
+        return descriptor
+    }
+
+    /// Reorders `weight` (`[outputs, inputs]` Float32, i.e. `[inputs, outputs]` in oneDNN's
+    /// `ba` tag) into `layout`, converting to bfloat16 or quantizing to int8 (`q = round(w /
+    /// scale[n])`) on the way.
+    private static func reorder(_ weight: Tensor, into destination: UnsafeMutableRawPointer,
+                                layout: dnnl_memory_desc_t, precision: ModelPrecision, channelScales: [Float],
+                                name: String) throws(CLIPModelError) {
+        let n = weight.shape[0], k = weight.shape[1]
+        let operation = "reorder weight \(name) [\(n), \(k)] for \(precision) products"
+        let plain = try OneDNN.descriptor([k, n], dnnl_f32, dnnl_ba)
+        var source = plain, target = layout
+        var attributes: dnnl_primitive_attr_t?
+        try OneDNN.check(dnnl_primitive_attr_create(&attributes), operation)
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        try OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), operation)
+        if precision == .int8 {
+            let inverse = channelScales.map { 1 / $0 }
+            try OneDNN.check(dnnl_primitive_attr_set_output_scales(attributes, Int64(n), 1 << 1, inverse), operation)
+        }
+        let engine = try OneDNN.requireEngine()
+        var descriptor: dnnl_primitive_desc_t?
+        try OneDNN.check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, attributes),
+                         operation)
+        guard let descriptor else { throw .backend(operation: operation, status: "no primitive descriptor") }
+        let primitive = try OneDNNPrimitive(descriptor: descriptor, operation: operation)
+        let context = MatmulContext()
+        try weight.withUnsafeBufferPointer { (w) throws(CLIPModelError) in
+            guard let base = w.baseAddress else { return }
+            let from = try OneDNNMemory(plain, data: UnsafeMutableRawPointer(mutating: base))
+            let to = try OneDNNMemory(layout, data: destination)
+            try primitive.execute([(clip_dnnl_arg_from, from), (clip_dnnl_arg_to, to)], context: context,
+                                  operation: operation)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// Conversions of activations to the inputs of reduced-precision matrix products: bfloat16 rows,
+/// and int8 rows with one scale per row (symmetric, dynamic). Package-internal: the model's
+/// backend uses them; they are not part of TensorCore's public API.
+extension Kernels {
+    /// Writes `count` Float32 values as bfloat16 bit patterns (round to nearest, ties to even;
+    /// NaNs stay NaN) to `destination` (host byte order, as oneDNN reads them).
+    package static func convertToBFloat16(_ source: UnsafePointer<Float>, count: Int,
+                                          into destination: UnsafeMutablePointer<UInt16>) {
+        typealias Bits = SIMD16<UInt32>
+        var i = 0
+        while i + width <= count {
+            let value = load(source + i)
+            let bits = unsafeBitCast(value, to: Bits.self)
+            var rounded = (bits &+ (0x7fff &+ ((bits &>> 16) & 1))) &>> 16
+            rounded.replace(with: (bits &>> 16) | 0x40, where: value .!= value)
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: rounded),
+                                                                as: SIMD16<UInt16>.self)
+            i += width
+        }
+        while i < count {
+            destination[i] = HalfPrecision.bfloat16Bits(source[i])
+            i += 1
+        }
+    }
+
+    /// Quantizes `rows` rows of `width` Float32 values to int8, symmetric per row:
+    /// `q = round(x / scale)` with `scale = max|x| / 127` (1 for an all-zero row), written to
+    /// `destination` (`[rows, width]`) and `scales` (`[rows]`). `x ≈ q · scale`.
+    package static func quantizeRows(_ source: UnsafePointer<Float>, rows: Int, width: Int,
+                                     into destination: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = source + r * width
+            let out = destination + r * width
+            var peak = Vector(repeating: 0)
+            var i = 0
+            while i + Self.width <= width {
+                let v = load(row + i)
+                let magnitude = v.replacing(with: -v, where: v .< 0)
+                peak = peak.replacing(with: magnitude, where: magnitude .> peak)
+                i += Self.width
+            }
+            var largest = peak.max()
+            while i < width { largest = Swift.max(largest, Swift.abs(row[i])); i += 1 }
+            let scale: Float = largest > 0 && largest.isFinite ? largest / 127 : 1
+            scales[r] = scale
+            let inverse = Vector(repeating: 1 / scale)
+            i = 0
+            while i + Self.width <= width {
+                var q = (load(row + i) * inverse).rounded(.toNearestOrEven)
+                q = q.replacing(with: 127, where: q .> 127)
+                q = q.replacing(with: -127, where: q .< -127)
+                let integers = SIMD16<Int32>(q, rounding: .towardZero)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: integers),
+                                                            as: SIMD16<Int8>.self)
+                i += Self.width
+            }
+            while i < width {
+                let q = Swift.min(127, Swift.max(-127, (row[i] / scale).rounded(.toNearestOrEven)))
+                out[i] = Int8(q)
+                i += 1
+            }
+        }
+    }
+
+    /// The end of an int8 product: `out[r, n] (+)= rowScales[r] · products[r, n] + bias[n]` for
+    /// `rows` rows of `width` (`+=` when `accumulate`). `products` may be `out` when not
+    /// accumulating. Rows of both are `width` apart.
+    package static func scaleRows(_ products: UnsafePointer<Float>, rowScales: UnsafePointer<Float>,
+                                  bias: UnsafePointer<Float>?, rows: Int, width: Int,
+                                  into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        for r in 0..<rows {
+            let source = products + r * width, target = out + r * width
+            let factor = Vector(repeating: rowScales[r])
+            var i = 0
+            while i + Self.width <= width {
+                var v = load(source + i) * factor
+                if let bias { v += load(bias + i) }
+                if accumulate { v += load(target + i) }
+                store(v, target + i)
+                i += Self.width
+            }
+            while i < width {
+                var v = source[i] * rowScales[r]
+                if let bias { v += bias[i] }
+                target[i] = accumulate ? target[i] + v : v
+                i += 1
+            }
+        }
+    }
+}
