@@ -2,7 +2,33 @@ import ArgumentParser
 import CLIP
 import Foundation
 
-/// Options shared by the commands that run a model.
+extension ModelPrecision: ExpressibleByArgument {
+    public init?(argument: String) { self.init(shortName: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.shortName) }
+}
+
+/// How a model computes: `--precision` and `--threads`, on every command that runs a model.
+struct ComputeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The number format of the matrix products: f32 (the reference), bf16 or int8.", valueName: "f32|bf16|int8"))
+    var precision: ModelPrecision = .float32
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads for all numerical work (default: all cores, or OMP_NUM_THREADS).", valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// Applies `--threads` and opens the model in `directory` with `--precision`.
+    func openModel(_ directory: URL) throws -> CLIPModel {
+        if let threads { ComputeThreads.setThreadCount(threads) }
+        return try CLIPModel(contentsOf: directory, precision: precision)
+    }
+}
+
+/// Options shared by the commands that run a model, whose `--model` may be left out.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "A model directory (Hugging Face or OpenCLIP layout) or a Hugging Face Hub id owner/name[@revision]. "
@@ -10,19 +36,24 @@ struct ModelOptions: ParsableArguments {
         valueName: "dir|id"))
     var model: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Threads for matrix products (default: all cores, or OPENBLAS_NUM_THREADS).", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    /// The model directory: `--model`'s, else the bundled model's.
+    func directory() throws -> URL {
+        guard let model else {
+            guard let bundled = CLIPModel.bundledDemonstrationModelDirectory else {
+                throw CLIPModelError.missingComponent(
+                    name: "bundled demonstration model",
+                    reason: "the package's Resources/mini-clip folder is missing; pass --model DIR")
+            }
+            return bundled
+        }
+        return try modelDirectory(named: model)
     }
 
-    /// Applies `--threads` and loads the model (`--model`, else the bundled one).
+    /// Applies `--threads` and loads the model (`--model`, else the bundled one) with `--precision`.
     func loadModel() throws -> CLIPModel {
-        if let threads { ComputeThreads.setThreadCount(threads) }
-        guard let model else { return try CLIPModel.bundledDemonstrationModel() }
-        return try CLIPModel(contentsOf: try modelDirectory(named: model))
+        try compute.openModel(try directory())
     }
 }
 

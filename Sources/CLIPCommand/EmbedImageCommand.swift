@@ -18,6 +18,8 @@ struct EmbedImageCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The model directory or Hub id owner/name[@revision].", valueName: "dir|id"))
     var model: String
 
+    @OptionGroup var compute: ComputeOptions
+
     @Flag(name: .long, help: "Scale each embedding to unit length.")
     var normalize = false
 
@@ -38,7 +40,7 @@ struct EmbedImageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try CLIPModel(contentsOf: try modelDirectory(named: self.model))
+        let model = try compute.openModel(try modelDirectory(named: self.model))
         if let pixelValues {
             let pixels = try NumpyArrayFile.read(contentsOf: URL(fileURLWithPath: pixelValues))
             try printEmbeddings(try model.encode(pixelValues: pixels, normalized: normalize))

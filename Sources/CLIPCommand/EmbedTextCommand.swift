@@ -13,6 +13,8 @@ struct EmbedTextCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The model directory or Hub id owner/name[@revision].", valueName: "dir|id"))
     var model: String
 
+    @OptionGroup var compute: ComputeOptions
+
     @Flag(name: .long, help: "Scale each embedding to unit length.")
     var normalize = false
 
@@ -24,7 +26,7 @@ struct EmbedTextCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try CLIPModel(contentsOf: try modelDirectory(named: self.model))
+        let model = try compute.openModel(try modelDirectory(named: self.model))
         try printEmbeddings(try model.encode(texts: texts, normalized: normalize))
     }
 }

@@ -45,9 +45,10 @@ public final class CLIPModel: Sendable {
     ///   The weights are reordered for it once, while the model opens.
     public convenience init(contentsOf url: URL, precision: ModelPrecision = .float32) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
-        // The tokenizer (vocabulary parsing) loads on another core while the weights are opened.
-        let (weights, tokenizer) = try inParallel({ () throws(CLIPModelError) in try directory.openWeights() },
-                                                  { () throws(CLIPModelError) in try Self.loadTokenizer(for: directory) })
+        // The tokenizer (vocabulary parsing) loads on another thread while this one opens and
+        // reorders the weights.
+        let tokenizer = BackgroundWork { () throws(CLIPModelError) in try Self.loadTokenizer(for: directory) }
+        let weights = try directory.openWeights()
         let preprocessor: ImagePreprocessor
         if directory.file(CLIPModelDirectory.FileName.preprocessorConfiguration) != nil || directory.layout == .openCLIP {
             do {
@@ -59,7 +60,7 @@ public final class CLIPModel: Sendable {
             preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
         }
         try self.init(architecture: directory.architecture, layout: directory.layout,
-                      weights: weights, directory: directory, tokenizer: tokenizer, precision: precision,
+                      weights: weights, directory: directory, tokenizer: tokenizer.value, precision: precision,
                       imagePreprocessor: preprocessor)
     }
 
@@ -120,7 +121,8 @@ public final class CLIPModel: Sendable {
     }
 
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
-         directory: CLIPModelDirectory? = nil, tokenizer: CLIPTokenizer? = nil, precision: ModelPrecision = .float32,
+         directory: CLIPModelDirectory? = nil,
+         tokenizer: () throws(CLIPModelError) -> CLIPTokenizer? = { nil }, precision: ModelPrecision = .float32,
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
@@ -131,24 +133,21 @@ public final class CLIPModel: Sendable {
         self.architecture = architecture
         self.layout = layout
         self.directory = directory
-        self.tokenizer = tokenizer
         if let imagePreprocessor {
             self.imagePreprocessor = imagePreprocessor
         } else {
             self.imagePreprocessor = try Self.defaultPreprocessor(for: architecture)
         }
         // The towers assemble their weights (copies for stacked QKV, conversions for F16/BF16)
-        // and reorder them for the backend on two cores.
-        (vision, text) = try inParallel({ () throws(CLIPModelError) in
-            try VisionTransformer(architecture: architecture.vision, embeddingDimension: architecture.embeddingDimension,
-                                  binding: binding.vision, loader: loader)
-        }, { () throws(CLIPModelError) in
-            try TextTransformer(architecture: architecture.text, embeddingDimension: architecture.embeddingDimension,
-                                binding: binding.text, loader: loader)
-        })
+        // and reorder them for the backend (each reorder on the compute threads), on this thread.
+        vision = try VisionTransformer(architecture: architecture.vision, embeddingDimension: architecture.embeddingDimension,
+                                       binding: binding.vision, loader: loader)
+        text = try TextTransformer(architecture: architecture.text, embeddingDimension: architecture.embeddingDimension,
+                                   binding: binding.text, loader: loader)
         let storedScale = try loader.load(binding.logitScale).scalars.first ?? 0
         logitScale = Float(Foundation.exp(Double(storedScale)))
         weightDataType = dataTypes(of: binding, in: weights)
+        self.tokenizer = try tokenizer()
     }
 
     /// The projected embeddings of a batch of normalized pixel tensors.

@@ -1,41 +1,39 @@
 import Dispatch
+import Foundation
 
-/// A value moved across threads by code that guarantees the accesses do not overlap.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    var value: Value
-}
+/// Work started on another thread that the caller picks up later: used to parse a tokenizer's
+/// vocabulary while the calling thread opens and reorders the weights. The background work must
+/// not run numerical kernels: those belong to the calling thread's OpenMP team (a second
+/// thread starting OpenMP regions would bring a second team and oversubscribe the cores).
+final class BackgroundWork<Value>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Value, CLIPModelError>?
+    private let lock = NSLock()
 
-/// Runs `first` on the calling thread and `second` on another one at the same time, and returns
-/// both results once both have finished (or the first error, `first`'s if both fail). Used to
-/// open a model's towers and tokenizer side by side: most of that time is page faults and
-/// copies, which two cores do in about half the time.
-func inParallel<A, B>(_ first: () throws(CLIPModelError) -> A,
-                      _ second: () throws(CLIPModelError) -> B) throws(CLIPModelError) -> (A, B) {
-    let results = withoutActuallyEscaping(first) { first in
-        withoutActuallyEscaping(second) { second in
-            let work = UncheckedSendable(value: (first, second))
-            let slots = UncheckedSendable(value: (
-                UnsafeMutablePointer<Result<A, CLIPModelError>?>.allocate(capacity: 1),
-                UnsafeMutablePointer<Result<B, CLIPModelError>?>.allocate(capacity: 1)))
-            slots.value.0.initialize(to: nil)
-            slots.value.1.initialize(to: nil)
-            // Each iteration writes only its own slot; concurrentPerform returns after both.
-            DispatchQueue.concurrentPerform(iterations: 2) { index in
-                if index == 0 {
-                    slots.value.0.pointee = Result { () throws(CLIPModelError) -> A in try work.value.0() }
-                } else {
-                    slots.value.1.pointee = Result { () throws(CLIPModelError) -> B in try work.value.1() }
-                }
-            }
-            defer {
-                slots.value.0.deinitialize(count: 1).deallocate()
-                slots.value.1.deinitialize(count: 1).deallocate()
-            }
-            return (slots.value.0.pointee, slots.value.1.pointee)
+    /// Starts `work` on a global queue.
+    init(_ work: @escaping @Sendable () throws(CLIPModelError) -> Value) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let outcome = Result { () throws(CLIPModelError) -> Value in try work() }
+            lock.lock()
+            result = outcome
+            lock.unlock()
+            done.signal()
         }
     }
-    guard let a = results.0, let b = results.1 else {
-        throw .underlying(context: "parallel loading", message: "a task did not run")
+
+    /// Waits for the work and returns its value or throws its error (callable once or more).
+    func value() throws(CLIPModelError) -> Value {
+        lock.lock()
+        if let result {
+            lock.unlock()
+            return try result.get()
+        }
+        lock.unlock()
+        done.wait()
+        done.signal()
+        lock.lock()
+        defer { lock.unlock() }
+        guard let result else { throw .underlying(context: "background loading", message: "the work did not finish") }
+        return try result.get()
     }
-    return (try a.get(), try b.get())
 }

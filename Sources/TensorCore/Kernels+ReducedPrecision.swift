@@ -31,35 +31,52 @@ extension Kernels {
         for r in 0..<rows {
             let row = source + r * width
             let out = destination + r * width
-            var peak = Vector(repeating: 0)
-            var i = 0
-            while i + Self.width <= width {
-                let v = load(row + i)
-                let magnitude = v.replacing(with: -v, where: v .< 0)
-                peak = peak.replacing(with: magnitude, where: magnitude .> peak)
-                i += Self.width
-            }
-            var largest = peak.max()
-            while i < width { largest = Swift.max(largest, Swift.abs(row[i])); i += 1 }
+            let largest = maximumMagnitude(row, count: width)
             let scale: Float = largest > 0 && largest.isFinite ? largest / 127 : 1
             scales[r] = scale
-            let inverse = Vector(repeating: 1 / scale)
-            i = 0
-            while i + Self.width <= width {
-                var q = (load(row + i) * inverse).rounded(.toNearestOrEven)
-                q = q.replacing(with: 127, where: q .> 127)
-                q = q.replacing(with: -127, where: q .< -127)
-                let integers = SIMD16<Int32>(q, rounding: .towardZero)
-                UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: integers),
-                                                            as: SIMD16<Int8>.self)
-                i += Self.width
-            }
-            while i < width {
-                let q = Swift.min(127, Swift.max(-127, (row[i] / scale).rounded(.toNearestOrEven)))
-                out[i] = Int8(q)
-                i += 1
-            }
+            quantize(row, count: width, inverseScale: 1 / scale, into: out)
         }
+    }
+
+    /// `destination[i] = clamp(round(source[i] · inverseScale), -127, 127)` (ties to even) for
+    /// `count` values.
+    package static func quantize(_ source: UnsafePointer<Float>, count: Int, inverseScale: Float,
+                                 into destination: UnsafeMutablePointer<Int8>) {
+        // Adding 1.5 · 2^23 rounds a value of magnitude below 2^22 to an integer (ties to even)
+        // and leaves that integer in the low mantissa bits: no per-lane conversion calls.
+        let magic = Vector(repeating: 12_582_912)
+        let factor = Vector(repeating: inverseScale)
+        let upper = Vector(repeating: 127), lower = Vector(repeating: -127)
+        var i = 0
+        while i + Self.width <= count {
+            var q = load(source + i) * factor
+            q = q.replacing(with: upper, where: q .> upper)
+            q = q.replacing(with: lower, where: q .< lower)
+            let integers = unsafeBitCast(q + magic, to: SIMD16<Int32>.self) &- 0x4B40_0000
+            let bytes = SIMD16<UInt8>(truncatingIfNeeded: SIMD16<UInt32>(truncatingIfNeeded: integers))
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+            i += Self.width
+        }
+        while i < count {
+            let q = Swift.min(127, Swift.max(-127, (source[i] * inverseScale).rounded(.toNearestOrEven)))
+            destination[i] = Int8(q)
+            i += 1
+        }
+    }
+
+    /// The largest `|x[i]|` of `count` values (0 for none).
+    package static func maximumMagnitude(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var peak = Vector(repeating: 0)
+        var i = 0
+        while i + Self.width <= count {
+            let v = load(x + i)
+            let magnitude = v.replacing(with: -v, where: v .< 0)
+            peak = peak.replacing(with: magnitude, where: magnitude .> peak)
+            i += Self.width
+        }
+        var largest = peak.max()
+        while i < count { largest = Swift.max(largest, Swift.abs(x[i])); i += 1 }
+        return largest
     }
 
     /// The end of an int8 product: `out[r, n] (+)= rowScales[r] · products[r, n] + bias[n]` for

@@ -35,6 +35,13 @@ final class LinearLayer: @unchecked Sendable {
     let inputs: Int
     /// The format of the weight and of the inputs.
     let precision: ModelPrecision
+    /// The weight as the products read it: reordered into memory of its own, or (Float32 in
+    /// the plain layout) the source tensor itself, often a zero-copy view of the checkpoint.
+    private enum Storage {
+        case reordered(WeightBuffer)
+        case plain(Tensor)
+    }
+    private let storage: Storage
     private let weights: UnsafeMutableRawPointer
     private let weightsDescriptor: dnnl_memory_desc_t
     /// `[outputs]`, or nil.
@@ -80,14 +87,19 @@ final class LinearLayer: @unchecked Sendable {
         if precision == .int8 {
             scales = weight.withUnsafeBufferPointer { w in
                 (0..<n).map { row in
-                    var largest: Float = 0
-                    for c in 0..<k { largest = max(largest, abs(w[row * k + c])) }
+                    let largest = w.baseAddress.map { Kernels.maximumMagnitude($0 + row * k, count: k) } ?? 0
                     return largest > 0 && largest.isFinite ? largest / 127 : 1
                 }
             }
         }
         channelScales = scales
 
+        if precision == .float32, Self.float32UsesPlainLayout {
+            weightsDescriptor = try OneDNN.descriptor([k, n], dnnl_f32, dnnl_ba)
+            storage = .plain(weight)
+            weights = UnsafeMutableRawPointer(mutating: weight.withUnsafeBufferPointer { $0.baseAddress } ?? UnsafePointer(bitPattern: 64)!)
+            return
+        }
         // The layout oneDNN's matmul wants for this weight (the same for every row count: the
         // blocking depends on the weight's shape and the instruction set).
         let probe = try Self.matmulDescriptor(rows: 64, inputs: k, outputs: n, precision: precision, weights: nil,
@@ -98,23 +110,26 @@ final class LinearLayer: @unchecked Sendable {
             throw .backend(operation: "query the weight layout of \(name)", status: "no descriptor")
         }
         weightsDescriptor = chosen.pointee
-        let bytes = dnnl_memory_desc_get_size(chosen)
-        weights = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
         do {
-            try Self.reorder(weight, into: weights, layout: weightsDescriptor, precision: precision, channelScales: scales,
-                             name: name)
+            let buffer = try WeightBuffer(byteCount: dnnl_memory_desc_get_size(chosen))
+            try Self.reorder(weight, into: buffer.base, layout: weightsDescriptor, precision: precision,
+                             channelScales: scales, name: name)
+            storage = .reordered(buffer)
+            weights = buffer.base
         } catch {
-            weights.deallocate()
             self.bias?.deallocate()
             throw error
         }
         weight.releaseResidentPages()
     }
 
-    deinit {
-        weights.deallocate()
-        bias?.deallocate()
-    }
+    deinit { bias?.deallocate() }
+
+    /// Whether Float32 weights stay in their plain layout (read in place, from the checkpoint's
+    /// memory map when it is Float32) instead of being reordered.
+    static let float32UsesPlainLayout: Bool = {
+        ProcessInfo.processInfo.environment["CLIP_F32_WEIGHTS"] != "reordered"
+    }()
 
     /// Bytes the reordered weight occupies.
     var weightBytes: Int { dnnl_memory_desc_get_size([weightsDescriptor]) }
@@ -303,23 +318,20 @@ final class LinearLayer: @unchecked Sendable {
     }
 
     /// Reorders `weight` (`[outputs, inputs]` Float32, i.e. `[inputs, outputs]` in oneDNN's
-    /// `ba` tag) into `layout`, converting to bfloat16 or quantizing to int8 (`q = round(w /
-    /// scale[n])`) on the way.
+    /// `ba` tag) into `layout`, converting to bfloat16 on the way, or for int8 first quantizing
+    /// each row here (`q = round(w / scale[n])`, ties to even, in `[-127, 127]`) and letting the
+    /// reorder add the compensation oneDNN's int8 kernels need.
     private static func reorder(_ weight: Tensor, into destination: UnsafeMutableRawPointer,
                                 layout: dnnl_memory_desc_t, precision: ModelPrecision, channelScales: [Float],
                                 name: String) throws(CLIPModelError) {
         let n = weight.shape[0], k = weight.shape[1]
         let operation = "reorder weight \(name) [\(n), \(k)] for \(precision) products"
-        let plain = try OneDNN.descriptor([k, n], dnnl_f32, dnnl_ba)
+        let plain = try OneDNN.descriptor([k, n], precision == .int8 ? dnnl_s8 : dnnl_f32, dnnl_ba)
         var source = plain, target = layout
         var attributes: dnnl_primitive_attr_t?
         try OneDNN.check(dnnl_primitive_attr_create(&attributes), operation)
         defer { dnnl_primitive_attr_destroy(attributes) }
         try OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), operation)
-        if precision == .int8 {
-            let inverse = channelScales.map { 1 / $0 }
-            try OneDNN.check(dnnl_primitive_attr_set_output_scales(attributes, Int64(n), 1 << 1, inverse), operation)
-        }
         let engine = try OneDNN.requireEngine()
         var descriptor: dnnl_primitive_desc_t?
         try OneDNN.check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, attributes),
@@ -329,10 +341,22 @@ final class LinearLayer: @unchecked Sendable {
         let context = MatmulContext()
         try weight.withUnsafeBufferPointer { (w) throws(CLIPModelError) in
             guard let base = w.baseAddress else { return }
-            let from = try OneDNNMemory(plain, data: UnsafeMutableRawPointer(mutating: base))
-            let to = try OneDNNMemory(layout, data: destination)
-            try primitive.execute([(clip_dnnl_arg_from, from), (clip_dnnl_arg_to, to)], context: context,
-                                  operation: operation)
+            var data = UnsafeMutableRawPointer(mutating: base)
+            let quantized: UnsafeMutablePointer<Int8>? = precision == .int8 ? .allocate(capacity: n * k) : nil
+            defer { quantized?.deallocate() }
+            if let quantized {
+                for row in 0..<n {
+                    Kernels.quantize(base + row * k, count: k, inverseScale: 1 / channelScales[row],
+                                     into: quantized + row * k)
+                }
+                data = UnsafeMutableRawPointer(quantized)
+            }
+            do {
+                let from = try OneDNNMemory(plain, data: data)
+                let to = try OneDNNMemory(layout, data: destination)
+                try primitive.execute([(clip_dnnl_arg_from, from), (clip_dnnl_arg_to, to)], context: context,
+                                      operation: operation)
+            }
         }
     }
 }
