@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Puts swift-clip's `clip bench` next to transformers (Scripts/time_transformers_clip.py) on the
-same checkpoint, alternating the two for a few rounds, and prints the ratios swift-clip ÷ PyTorch
-(below 1 means swift-clip is faster; for memory, smaller). Not run by CI.
+"""Puts swift-clip's `clip bench` (in each precision) next to PyTorch, ONNX Runtime and OpenVINO on
+the same checkpoint, alternating all of them for a few rounds, and prints a table of medians and
+the ratios the README reports (below 1 means swift-clip is faster; for memory, smaller).
+Not run by CI.
 
 Usage: python3 Scripts/compare_speed.py CHECKPOINT_DIR [--rounds 3] [--batch 32] [--repeat 5]
                                         [--threads 2] [--clip .build/release/clip]
+                                        [--only swift-f32,openvino-f32,...]
 
-Build first: swift build -c release --product clip. Timings on a busy machine are meaningless;
-alternating rounds and taking medians only softens slow drifts.
+Runners (each a fresh process per round):
+  swift-f32, swift-bf16, swift-int8   clip bench --precision P
+  pytorch-f32                         Scripts/time_transformers_clip.py (transformers, sdpa)
+  ort-f32, ort-int8                   Scripts/time_onnx_clip.py --runtime ort (int8: quantize_dynamic)
+  openvino-f32, openvino-bf16         Scripts/time_onnx_clip.py --runtime openvino (static shapes)
+
+Build first: swift build -c release --product clip. Needs pip install torch transformers onnx
+onnxruntime openvino. Timings on a shared machine drift; alternating rounds and taking medians
+only softens that, so read the ratios, not the milliseconds.
 """
 import argparse
 import json
@@ -17,11 +26,36 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+RUNNERS = ["swift-f32", "swift-bf16", "swift-int8", "pytorch-f32", "ort-f32", "ort-int8", "openvino-f32",
+           "openvino-bf16"]
+FIELDS = [("model opening (s)", "load_s"), ("first image (ms)", "image_first_ms"), ("image, batch 1 (ms)", "image_b1_ms"),
+          ("image, batch B, per image (ms)", "image_ms_per_image"), ("8 prompts (ms)", "text8_ms"),
+          ("peak RSS, one image + 8 prompts (MB)", "peak_rss_mb")]
+# (our runner, their runner, field, target ratio) — the acceptance lines of the oneDNN issue.
+TARGETS = [
+    ("swift-f32", "openvino-f32", "image_b1_ms", 0.75), ("swift-f32", "openvino-f32", "image_ms_per_image", 0.9),
+    ("swift-f32", "openvino-f32", "text8_ms", 0.8),
+    ("swift-bf16", "openvino-bf16", "image_b1_ms", 0.9), ("swift-bf16", "openvino-bf16", "image_ms_per_image", 1.0),
+    ("swift-bf16", "openvino-bf16", "text8_ms", 0.9), ("swift-bf16", "swift-f32", "peak_rss_mb", 0.55),
+    ("swift-int8", "ort-int8", "image_ms_per_image", 0.7), ("swift-int8", "ort-int8", "image_b1_ms", 0.8),
+]
 
 
 def last_json(command):
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def command(runner, args):
+    common = ["--batch", str(args.batch), "--repeat", str(args.repeat), "--threads", str(args.threads)]
+    family, precision = runner.split("-")
+    if family == "swift":
+        return [args.clip, "bench", "--model", args.checkpoint, "--precision", precision] + common
+    if family == "pytorch":
+        return [sys.executable, str(HERE / "time_transformers_clip.py"), args.checkpoint] + common
+    runtime = "ort" if family == "ort" else "openvino"
+    return [sys.executable, str(HERE / "time_onnx_clip.py"), args.checkpoint, "--runtime", runtime,
+            "--precision", precision] + common
 
 
 def main():
@@ -32,31 +66,35 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--clip", default=str(HERE.parent / ".build/release/clip"))
+    parser.add_argument("--only", help="comma-separated runners (default: all)")
     args = parser.parse_args()
-    common = ["--batch", str(args.batch), "--repeat", str(args.repeat)]
-    ours, theirs = [], []
+    runners = args.only.split(",") if args.only else RUNNERS
+    results = {runner: [] for runner in runners}
     for round_ in range(args.rounds):
-        ours.append(last_json([args.clip, "bench", "--model", args.checkpoint, "--threads", str(args.threads)] + common))
-        theirs.append(last_json([sys.executable, str(HERE / "time_transformers_clip.py"), args.checkpoint,
-                                 "--threads", str(args.threads)] + common))
-        print(f"round {round_ + 1}: swift-clip {json.dumps(ours[-1], sort_keys=True)}", file=sys.stderr)
-        print(f"round {round_ + 1}: pytorch    {json.dumps(theirs[-1], sort_keys=True)}", file=sys.stderr)
+        for runner in runners:
+            results[runner].append(last_json(command(runner, args)))
+            print(f"round {round_ + 1}: {runner} {json.dumps(results[runner][-1], sort_keys=True)}", file=sys.stderr)
 
-    def median(runs, key):
-        return statistics.median(run[key] for run in runs)
+    def median(runner, key):
+        values = [run[key] for run in results.get(runner, []) if run.get(key) is not None]
+        return statistics.median(values) if values else None
 
-    rows = [("model opening (s)", "load_s", "load_s"),
-            ("image, batch 1 (ms)", "image_b1_ms", "image_b1_ms"),
-            (f"image, batch {args.batch}, per image (ms)", "image_ms_per_image", "image_ms_per_image"),
-            ("8 prompts, padded to the longest (ms)", "text8_ms", "text8_ms"),
-            ("8 prompts vs PyTorch padded to 77 (ms)", "text8_ms", "text8_77_ms"),
-            ("peak RSS, one image + 8 prompts (MB)", "peak_rss_mb", "peak_rss_mb")]
-    print(f"{'':44} {'swift-clip':>11} {'PyTorch':>11} {'ratio':>7}")
-    for label, our_key, their_key in rows:
-        a, b = median(ours, our_key), median(theirs, their_key)
-        print(f"{label:44} {a:11.3f} {b:11.3f} {a / b:7.2f}")
-    print(json.dumps({"blas_core": ours[-1].get("blas_core"), "rounds": args.rounds, "batch": args.batch,
-                      "threads": args.threads}))
+    print(f"{'':38}" + "".join(f"{r:>14}" for r in runners))
+    for label, key in FIELDS:
+        cells = [median(r, key) for r in runners]
+        print(f"{label.replace('B', str(args.batch), 1) if 'batch B' in label else label:38}"
+              + "".join(f"{c:14.3f}" if c is not None else f"{'-':>14}" for c in cells))
+    print()
+    for ours, theirs, key, target in TARGETS:
+        a, b = median(ours, key), median(theirs, key)
+        if a is None or b is None:
+            continue
+        verdict = "met" if a / b <= target else "not met"
+        print(f"{ours} / {theirs} {key}: {a / b:.2f} (target <= {target}: {verdict})")
+    isa = results.get("swift-bf16", results.get("swift-f32", [{}]))
+    print(json.dumps({"rounds": args.rounds, "batch": args.batch, "threads": args.threads,
+                      "isa": {r: results[r][-1].get("isa") for r in runners if r.startswith("swift")},
+                      "cpu": isa[-1].get("blas_core") if isa else None}))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ public struct TextTransformer: Sendable {
     let projection: LinearLayer
     /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
     let projectionMatrix: Tensor
+    let workspaces = WorkspacePool()
 
     init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
@@ -90,11 +91,12 @@ public struct TextTransformer: Sendable {
             while start < batch {
                 let end = min(batch, start + sequencesPerChunk)
                 let tokens = positions[start..<end].max().map { $0 + 1 } ?? 1
-                let workspace = EncoderWorkspace(rows: (end - start) * tokens, width: width,
-                                                 wideColumns: max(architecture.encoder.mlpWidth, width),
-                                                 tokens: tokens, precision: precision)
-                try forward(Array(tokenIDs[start..<end]), positions: Array(positions[start..<end]), tokens: tokens,
-                            workspace: workspace, into: out + start * e)
+                try workspaces.withWorkspace(rows: (end - start) * tokens, width: width,
+                                             wideColumns: max(architecture.encoder.mlpWidth, width),
+                                             tokens: tokens, precision: precision) { (workspace) throws(CLIPModelError) in
+                    try forward(Array(tokenIDs[start..<end]), positions: Array(positions[start..<end]), tokens: tokens,
+                                workspace: workspace, into: out + start * e)
+                }
                 start = end
             }
         }
@@ -107,8 +109,7 @@ public struct TextTransformer: Sendable {
                          into output: UnsafeMutablePointer<Float>) throws(CLIPModelError) {
         let width = architecture.encoder.width
         let sequences = tokenIDs.count
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: sequences * tokens * width)
-        defer { hidden.deallocate() }
+        let hidden = ws.hidden
 
         tokenEmbedding.withUnsafeBufferPointer { table in
             positionEmbedding.withUnsafeBufferPointer { pos in
@@ -127,8 +128,7 @@ public struct TextTransformer: Sendable {
         }
 
         // The final LayerNorm acts per token, so only the pooled tokens need it.
-        let pooledTokens = UnsafeMutablePointer<Float>.allocate(capacity: sequences * width)
-        defer { pooledTokens.deallocate() }
+        let pooledTokens = ws.pooled
         try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, pooling: positions,
                         into: pooledTokens, workspace: ws)
         let pooled = ws.normalized

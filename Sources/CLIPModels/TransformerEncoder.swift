@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// Scratch memory for one forward pass, allocated once per batch and reused by every layer.
@@ -20,6 +21,12 @@ final class EncoderWorkspace {
     let wideStaging: UnsafeMutableRawPointer
     /// int8: `[rows]` scales of the quantized rows in `staging`.
     let rowScales: UnsafeMutablePointer<Float>
+    /// `[rows, width]`: the residual stream.
+    let hidden: UnsafeMutablePointer<Float>
+    /// `[rows, width]`: the pooled token of each sequence (`[sequences, width]` is used).
+    let pooled: UnsafeMutablePointer<Float>
+    /// What the workspace was made for: it serves any pass needing no more.
+    let rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision
     /// The threads attention is spread over.
     let workers: Int
     let wideCount: Int
@@ -27,6 +34,13 @@ final class EncoderWorkspace {
     let matmul = MatmulContext()
 
     init(rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision) {
+        self.rows = rows
+        self.width = width
+        self.wideColumns = wideColumns
+        self.tokens = tokens
+        self.precision = precision
+        hidden = .allocate(capacity: max(rows * width, 1))
+        pooled = .allocate(capacity: max(rows * width, 1))
         normalized = .allocate(capacity: max(rows * width, 1))
         qkv = .allocate(capacity: max(rows * 3 * width, 1))
         context = .allocate(capacity: max(rows * width, 1))
@@ -41,7 +55,15 @@ final class EncoderWorkspace {
         rowScales = .allocate(capacity: max(rows, 1))
     }
 
+    /// Whether the workspace is large enough for a pass with these sizes.
+    func serves(rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision) -> Bool {
+        self.rows >= rows && self.width == width && self.wideColumns >= wideColumns && self.tokens >= tokens
+            && self.precision == precision
+    }
+
     deinit {
+        hidden.deallocate()
+        pooled.deallocate()
         normalized.deallocate()
         qkv.deallocate()
         context.deallocate()
@@ -50,6 +72,42 @@ final class EncoderWorkspace {
         staging.deallocate()
         wideStaging.deallocate()
         rowScales.deallocate()
+    }
+}
+
+/// The workspaces of a tower kept between forward passes (at most two, for two concurrent
+/// callers): allocating a pass's scratch memory anew each time costs page faults and zeroing of
+/// fresh pages — more than the layer norms of a one-image pass.
+final class WorkspacePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [EncoderWorkspace] = []
+    private static let kept = 2
+
+    init() {}
+
+    /// Runs `body` with a workspace for a pass of these sizes, reusing an idle one that is large
+    /// enough.
+    func withWorkspace<R>(rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision,
+                          _ body: (EncoderWorkspace) throws(CLIPModelError) -> R) throws(CLIPModelError) -> R {
+        lock.lock()
+        let index = idle.firstIndex {
+            $0.serves(rows: rows, width: width, wideColumns: wideColumns, tokens: tokens, precision: precision)
+        }
+        let reused = index.map { idle.remove(at: $0) }
+        lock.unlock()
+        let workspace = reused ?? EncoderWorkspace(rows: rows, width: width, wideColumns: wideColumns, tokens: tokens,
+                                                   precision: precision)
+        defer {
+            lock.lock()
+            idle.append(workspace)
+            if idle.count > Self.kept {
+                // Keep the largest.
+                idle.sort { $0.rows * $0.tokens > $1.rows * $1.tokens }
+                idle.removeLast(idle.count - Self.kept)
+            }
+            lock.unlock()
+        }
+        return try body(workspace)
     }
 }
 

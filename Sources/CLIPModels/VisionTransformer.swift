@@ -24,6 +24,7 @@ public struct VisionTransformer: Sendable {
     let projection: LinearLayer
     /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
     let projectionMatrix: Tensor
+    let workspaces = WorkspacePool()
 
     init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
@@ -62,28 +63,28 @@ public struct VisionTransformer: Sendable {
         let e = embeddingDimension
         let imageLength = a.channels * a.imageSize * a.imageSize
         let chunk = min(batch, imagesPerChunk)
-        let workspace = EncoderWorkspace(
-            rows: chunk * a.tokenCount, width: a.encoder.width,
-            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width), tokens: a.tokenCount,
-            precision: patchEmbedding.precision)
-        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: chunk * a.tokenCount * a.encoder.width)
-        defer { hidden.deallocate() }
         var result: Tensor
         do {
             result = try Tensor(shape: [batch, e])
         } catch {
             throw .underlying(context: "vision transformer", message: "\(error)")
         }
-        try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
-            guard let out = output.baseAddress else { return }
-            try pixelValues.withUnsafeBufferPointer { (pixels) throws(CLIPModelError) in
-                guard let pixels = pixels.baseAddress else { return }
-                var start = 0
-                while start < batch {
-                    let count = min(chunk, batch - start)
-                    try forward(pixels + start * imageLength, images: count, hidden: hidden, workspace: workspace,
-                                into: out + start * e)
-                    start += count
+        try workspaces.withWorkspace(
+            rows: chunk * a.tokenCount, width: a.encoder.width,
+            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width), tokens: a.tokenCount,
+            precision: patchEmbedding.precision
+        ) { (workspace) throws(CLIPModelError) in
+            try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
+                guard let out = output.baseAddress else { return }
+                try pixelValues.withUnsafeBufferPointer { (pixels) throws(CLIPModelError) in
+                    guard let pixels = pixels.baseAddress else { return }
+                    var start = 0
+                    while start < batch {
+                        let count = min(chunk, batch - start)
+                        try forward(pixels + start * imageLength, images: count, workspace: workspace,
+                                    into: out + start * e)
+                        start += count
+                    }
                 }
             }
         }
@@ -92,9 +93,10 @@ public struct VisionTransformer: Sendable {
 
     /// Runs `images` images (`[images, channels, size, size]` at `pixels`) and writes their
     /// projected embeddings (`[images, embedding]`) to `output`.
-    private func forward(_ pixels: UnsafePointer<Float>, images: Int, hidden: UnsafeMutablePointer<Float>,
+    private func forward(_ pixels: UnsafePointer<Float>, images: Int,
                          workspace ws: EncoderWorkspace, into output: UnsafeMutablePointer<Float>) throws(CLIPModelError) {
         let a = architecture
+        let hidden = ws.hidden
         let width = a.encoder.width
         let tokens = a.tokenCount
         let grid = a.gridSize
@@ -142,8 +144,7 @@ public struct VisionTransformer: Sendable {
                   epsilon: a.encoder.layerNormEpsilon)
 
         // Post-LayerNorm of each class token (position 0), then the projection.
-        let classTokens = UnsafeMutablePointer<Float>.allocate(capacity: images * width)
-        defer { classTokens.deallocate() }
+        let classTokens = ws.pooled
         try encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
                         pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
         let pooled = ws.normalized

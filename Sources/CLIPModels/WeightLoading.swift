@@ -85,17 +85,22 @@ struct WeightLoader {
                 return try read(weight.sources[0].key).reshaped(weight.shape)
             case .concatenateRows:
                 let parts = try weight.sources.map { source throws(CLIPModelError) in try read(source.key) }
-                return try Tensor.concatenate(parts, axis: 0).reshaped(weight.shape)
+                let stacked = try Tensor.concatenate(parts, axis: 0).reshaped(weight.shape)
+                // The parts were copied: give back their mapped pages.
+                for part in parts { part.releaseResidentPages() }
+                return stacked
             case .transpose:
                 let stored = try read(weight.sources[0].key)
                 let rows = stored.shape[0], columns = stored.shape[1]
-                return try Tensor(shape: [columns, rows]) { out in
+                let transposed = try Tensor(shape: [columns, rows]) { out in
                     stored.withUnsafeBufferPointer { src in
                         for r in 0..<rows {
                             for c in 0..<columns { out[c * rows + r] = src[r * columns + c] }
                         }
                     }
                 }
+                stored.releaseResidentPages()
+                return transposed
             }
         } catch let error as CLIPModelError {
             throw error

@@ -11,10 +11,11 @@ extension Kernels {
         while i + width <= count {
             let value = load(source + i)
             let bits = unsafeBitCast(value, to: Bits.self)
-            var rounded = (bits &+ (0x7fff &+ ((bits &>> 16) & 1))) &>> 16
-            rounded.replace(with: (bits &>> 16) | 0x40, where: value .!= value)
-            UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: rounded),
-                                                                as: SIMD16<UInt16>.self)
+            var rounded = bits &+ (0x7fff &+ ((bits &>> 16) & 1))
+            rounded.replace(with: bits | 0x0040_0000, where: value .!= value)
+            // The high half of each 32-bit lane (little-endian: the odd 16-bit lanes).
+            let halves = unsafeBitCast(rounded, to: SIMD32<UInt16>.self).oddHalf
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: halves, as: SIMD16<UInt16>.self)
             i += width
         }
         while i < count {

@@ -83,12 +83,37 @@ struct CommandTests {
         let last = try #require(run.standardOutput.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         for key in ["load_s", "image_first_ms", "text8_first_ms", "image_b1_ms", "image_ms_per_image", "text8_ms",
-                    "peak_rss_mb", "peak_rss_batch_mb"] {
+                    "image_b1_cpu_ms", "image_cpu_ms_per_image", "text8_cpu_ms", "peak_rss_mb", "peak_rss_batch_mb"] {
             let value = try #require(object[key] as? Double, "\(key) missing")
             #expect(value > 0)
         }
         let core = try #require(object["blas_core"] as? String)
         #expect(!core.isEmpty && core != "unknown")
+        #expect(object["precision"] as? String == "f32")
+        #expect(object["thread_runtime"] as? String == "openmp")
+        let isa = try #require(object["isa"] as? String)
+        #expect(isa.contains(":"), "the kernels oneDNN ran, e.g. brg:avx512_core: \(isa)")
+        #expect(object["cosine_f32_image_min"] == nil)
+    }
+
+    @Test("bench --precision P IMAGE... prints the cosines of P's embeddings to Float32's", arguments: ["bf16", "int8"])
+    func benchComparesReducedPrecisionWithFloat32(precision: String) throws {
+        let image = repositoryDirectory.appendingPathComponent("Examples/images/blue-heart.png").path
+        let run = try runTool(["bench", "--precision", precision, "--batch", "2", "--repeat", "1", "--threads", "2", image])
+        #expect(run.status == 0, "\(run.standardError)")
+        let last = try #require(run.standardOutput.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(object["precision"] as? String == precision)
+        #expect(object["threads"] as? Int == 2)
+        for key in ["cosine_f32_image_min", "cosine_f32_image_mean", "cosine_f32_text_min", "cosine_f32_text_mean"] {
+            let cosine = try #require(object[key] as? Double, "\(key) missing")
+            #expect(cosine > 0.99 && cosine <= 1.000001, "\(key) = \(cosine)")
+        }
+    }
+
+    @Test func unknownPrecisionIsOneErrorLine() throws {
+        expectSingleErrorLine(try runTool(["embed-text", "--model", fixtureModel("hf-quickgelu"), "--precision", "fp8", "a"]),
+                              containing: "precision")
     }
 
     @Test func searchErrorPaths() throws {

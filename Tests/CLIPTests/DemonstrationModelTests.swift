@@ -174,4 +174,36 @@ struct DemonstrationModelTests {
             #expect(Double(heldOut.shape) / Double(heldOut.images) >= 0.9, "held-out shape accuracy")
         }
     }
+
+    @Test("reduced precision: top-1 equals Float32's on >= 98% of the test images, held-out accuracy within 2 points",
+          arguments: [ModelPrecision.int8, .bfloat16])
+    func reducedPrecisionKeepsPredictions(precision: ModelPrecision) throws {
+        let setup = try #require(testSet.protocols[Self.acceptanceProtocol])
+        let reduced = try CLIPModel(contentsOf: try #require(CLIPModel.bundledDemonstrationModelDirectory),
+                                    precision: precision)
+        #expect(reduced.precision == precision)
+        func predictions(_ model: CLIPModel) throws -> (color: [Int], shape: [Int]) {
+            let colors = try ZeroShotClassifier(model: model, labels: testSet.colors, templates: setup.colorTemplates)
+            let shapes = try ZeroShotClassifier(model: model, labels: testSet.shapes, templates: setup.shapeTemplates)
+            let embeddings = try imageEmbeddings(model, testSet)
+            return (try scores(colors, embeddings).probabilities.map(argmax),
+                    try scores(shapes, embeddings).probabilities.map(argmax))
+        }
+        let full = try predictions(model), ours = try predictions(reduced)
+        try #require(full.color.count == testSet.images.count && ours.color.count == testSet.images.count)
+        let n = Double(testSet.images.count)
+        let sameColor = Double(zip(full.color, ours.color).filter { $0 == $1 }.count) / n
+        let sameShape = Double(zip(full.shape, ours.shape).filter { $0 == $1 }.count) / n
+        #expect(sameColor >= 0.98, "\(precision): color top-1 equal on \(sameColor)")
+        #expect(sameShape >= 0.98, "\(precision): shape top-1 equal on \(sameShape)")
+        func heldOutAccuracy(_ p: (color: [Int], shape: [Int])) -> (color: Double, shape: Double) {
+            let heldOut = testSet.images.indices.filter { testSet.images[$0].heldOut }
+            let color = heldOut.filter { testSet.colors[p.color[$0]] == testSet.images[$0].color }.count
+            let shape = heldOut.filter { testSet.shapes[p.shape[$0]] == testSet.images[$0].shape }.count
+            return (Double(color) / Double(heldOut.count), Double(shape) / Double(heldOut.count))
+        }
+        let a = heldOutAccuracy(full), b = heldOutAccuracy(ours)
+        #expect(abs(a.color - b.color) <= 0.02, "\(precision): held-out color \(b.color) vs \(a.color)")
+        #expect(abs(a.shape - b.shape) <= 0.02, "\(precision): held-out shape \(b.shape) vs \(a.shape)")
+    }
 }

@@ -35,14 +35,9 @@ final class LinearLayer: @unchecked Sendable {
     let inputs: Int
     /// The format of the weight and of the inputs.
     let precision: ModelPrecision
-    /// The weight as the products read it: reordered into memory of its own, or (Float32 in
-    /// the plain layout) the source tensor itself, often a zero-copy view of the checkpoint.
-    private enum Storage {
-        case reordered(WeightBuffer)
-        case plain(Tensor)
-    }
-    private let storage: Storage
-    private let weights: UnsafeMutableRawPointer
+    /// The weight in oneDNN's layout.
+    private let storage: WeightBuffer
+    private var weights: UnsafeMutableRawPointer { storage.base }
     private let weightsDescriptor: dnnl_memory_desc_t
     /// `[outputs]`, or nil.
     private let bias: UnsafeMutablePointer<Float>?
@@ -94,12 +89,6 @@ final class LinearLayer: @unchecked Sendable {
         }
         channelScales = scales
 
-        if precision == .float32, Self.float32UsesPlainLayout {
-            weightsDescriptor = try OneDNN.descriptor([k, n], dnnl_f32, dnnl_ba)
-            storage = .plain(weight)
-            weights = UnsafeMutableRawPointer(mutating: weight.withUnsafeBufferPointer { $0.baseAddress } ?? UnsafePointer(bitPattern: 64)!)
-            return
-        }
         // The layout oneDNN's matmul wants for this weight (the same for every row count: the
         // blocking depends on the weight's shape and the instruction set).
         let probe = try Self.matmulDescriptor(rows: 64, inputs: k, outputs: n, precision: precision, weights: nil,
@@ -110,12 +99,10 @@ final class LinearLayer: @unchecked Sendable {
             throw .backend(operation: "query the weight layout of \(name)", status: "no descriptor")
         }
         weightsDescriptor = chosen.pointee
+        storage = WeightBuffer(byteCount: dnnl_memory_desc_get_size(chosen))
         do {
-            let buffer = try WeightBuffer(byteCount: dnnl_memory_desc_get_size(chosen))
-            try Self.reorder(weight, into: buffer.base, layout: weightsDescriptor, precision: precision,
+            try Self.reorder(weight, into: storage.base, layout: weightsDescriptor, precision: precision,
                              channelScales: scales, name: name)
-            storage = .reordered(buffer)
-            weights = buffer.base
         } catch {
             self.bias?.deallocate()
             throw error
@@ -124,12 +111,6 @@ final class LinearLayer: @unchecked Sendable {
     }
 
     deinit { bias?.deallocate() }
-
-    /// Whether Float32 weights stay in their plain layout (read in place, from the checkpoint's
-    /// memory map when it is Float32) instead of being reordered.
-    static let float32UsesPlainLayout: Bool = {
-        ProcessInfo.processInfo.environment["CLIP_F32_WEIGHTS"] != "reordered"
-    }()
 
     /// Bytes the reordered weight occupies.
     var weightBytes: Int { dnnl_memory_desc_get_size([weightsDescriptor]) }
