@@ -18,10 +18,21 @@ enum ElementConversion {
                 destination[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
             }
             #endif
-        case .float16:
-            HalfPrecision.float16ToFloat32(source, count: count, into: destination)
-        case .bfloat16:
-            HalfPrecision.bfloat16ToFloat32(source, count: count, into: destination)
+        case .float16, .bfloat16:
+            // Large weights (a 2.5 B-parameter checkpoint is mostly conversion time) are
+            // converted in chunks on the compute threads.
+            let isHalf = dtype == .float16
+            let addresses = (UInt(bitPattern: source), UInt(bitPattern: destination))
+            ComputeThreads.forEachChunk(of: count, minimumChunk: 1 << 18, alignment: 16) { range in
+                guard let source = UnsafeRawPointer(bitPattern: addresses.0),
+                      let destination = UnsafeMutablePointer<Float>(bitPattern: addresses.1) else { return }
+                let from = source + 2 * range.lowerBound, to = destination + range.lowerBound
+                if isHalf {
+                    HalfPrecision.float16ToFloat32(from, count: range.count, into: to)
+                } else {
+                    HalfPrecision.bfloat16ToFloat32(from, count: range.count, into: to)
+                }
+            }
         case .float64:
             for i in 0..<count {
                 let bits = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))

@@ -99,7 +99,8 @@ public final class SafeTensorsFile: WeightSource {
     ///
     /// F32 data at a 4-byte aligned address becomes a zero-copy view of the map (on
     /// little-endian hosts); unaligned F32 is copied. F16, BF16, F64, the F8 formats, integers
-    /// and BOOL (0 or 1) are converted; integers beyond 2^24 are rounded to the nearest Float.
+    /// and BOOL (0 or 1) are converted (and the mapped pages of the source released, so a
+    /// converted tensor is resident once); integers beyond 2^24 are rounded to the nearest Float.
     /// - Throws: `tensorNotFound`, or `unsupportedConversion` for C64 and the sub-byte formats.
     public func tensor(named name: String) throws(SafeTensorsError) -> Tensor {
         let info = try info(named: name)
@@ -115,10 +116,14 @@ public final class SafeTensorsFile: WeightSource {
             guard info.dtype.isConvertibleToFloat32 else {
                 throw SafeTensorsError.unsupportedConversion(file: path, tensor: name, dtype: info.dtype, to: "Float32")
             }
-            return try Tensor(shape: info.shape) { buffer in
+            let converted = try Tensor(shape: info.shape) { buffer in
                 guard let destination = buffer.baseAddress else { return }
                 _ = ElementConversion.toFloat32(info.dtype, source: source, count: count, into: destination)
             }
+            // The converted copy is what is kept: give back the mapped pages it was read from
+            // (they are read again from the file if the tensor is asked for again).
+            bytes.releaseResidentPages(UnsafeRawBufferPointer(start: source, count: info.dataOffsets.count))
+            return converted
         } catch let error as SafeTensorsError {
             throw error
         } catch {
