@@ -47,21 +47,21 @@ def export(checkpoint, out):
     def pooled(result):
         return result.pooler_output if hasattr(result, "pooler_output") else result
 
-    class Vision(torch.nn.Module):
-        def __init__(self):
+    class Tower(torch.nn.Module):
+        """One tower's projected features as a module with a single input, for the exporter."""
+
+        def __init__(self, features, argument):
             super().__init__()
-            self.model = model
+            self.model, self.features, self.argument = model, features, argument
 
-        def forward(self, pixel_values):
-            return pooled(self.model.get_image_features(pixel_values=pixel_values))
+        def forward(self, x):
+            return pooled(getattr(self.model, self.features)(**{self.argument: x}))
 
-    class Text(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
+    def Vision():
+        return Tower("get_image_features", "pixel_values")
 
-        def forward(self, input_ids):
-            return pooled(self.model.get_text_features(input_ids=input_ids))
+    def Text():
+        return Tower("get_text_features", "input_ids")
 
     size = model.config.vision_config.image_size
     with torch.inference_mode():

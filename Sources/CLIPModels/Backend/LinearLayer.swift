@@ -92,7 +92,8 @@ final class LinearLayer: @unchecked Sendable {
         // The layout oneDNN's matmul wants for this weight (the same for every row count: the
         // blocking depends on the weight's shape and the instruction set).
         let probe = try Self.matmulDescriptor(rows: 64, inputs: k, outputs: n, precision: precision, weights: nil,
-                                              hasBias: bias != nil, bfloat16Output: false, accumulate: false,
+                                              hasBias: bias != nil && precision != .int8, bfloat16Output: false,
+                                              accumulate: false,
                                               activation: nil, channelScales: scales)
         defer { dnnl_primitive_desc_destroy(probe) }
         guard let chosen = dnnl_primitive_desc_query_md(probe, dnnl_query_weights_md, 0) else {
@@ -111,9 +112,6 @@ final class LinearLayer: @unchecked Sendable {
     }
 
     deinit { bias?.deallocate() }
-
-    /// Bytes the reordered weight occupies.
-    var weightBytes: Int { dnnl_memory_desc_get_size([weightsDescriptor]) }
 
     /// The implementations oneDNN chose for this layer's products so far (e.g.
     /// `brg:avx512_core_bf16`).
