@@ -48,10 +48,10 @@ final class EncoderWorkspace {
         wide = .allocate(capacity: wideCount)
         workers = max(1, ComputeThreads.count)
         scores = .allocate(capacity: max(workers * tokens * tokens, 1))
-        let elementBytes = precision == .bfloat16 ? 2 : 1
-        let stagingBytes = precision == .float32 ? 64 : max(rows * wideColumns * elementBytes, 64)
+        let stagingBytes = max(rows * wideColumns * LinearLayer.stagedBytes(for: precision), 64)
         staging = .allocate(byteCount: stagingBytes, alignment: 64)
-        wideStaging = .allocate(byteCount: precision == .bfloat16 ? stagingBytes : 64, alignment: 64)
+        wideStaging = .allocate(byteCount: precision == .bfloat16 && OneDNN.hasBFloat16Products ? stagingBytes : 64,
+                                alignment: 64)
         rowScales = .allocate(capacity: max(rows, 1))
     }
 
@@ -171,7 +171,7 @@ struct TransformerEncoder: Sendable {
         layerNorm(residual, into: ws.normalized, rows: rows, width: width, weights: layer.norm2,
                   epsilon: architecture.layerNormEpsilon)
         let activation = architecture.activation
-        if layer.fc1.precision == .bfloat16 {
+        if layer.fc1.readsBFloat16 {
             // The hidden activations go from the first product to the second in bfloat16.
             let input = layer.fc1.input(from: ws.normalized, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
             let hidden = ws.wideStaging.assumingMemoryBound(to: UInt16.self)

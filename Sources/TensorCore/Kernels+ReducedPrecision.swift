@@ -24,6 +24,28 @@ extension Kernels {
         }
     }
 
+    /// Rounds `count` Float32 values to the nearest bfloat16 value (ties to even, as
+    /// ``convertToBFloat16(_:count:into:)``), kept as Float32: what a bfloat16 product sees,
+    /// for CPUs whose products run in Float32. `destination` may be `source`.
+    package static func roundToBFloat16(_ source: UnsafePointer<Float>, count: Int,
+                                        into destination: UnsafeMutablePointer<Float>) {
+        typealias Bits = SIMD16<UInt32>
+        var i = 0
+        while i + width <= count {
+            let value = load(source + i)
+            let bits = unsafeBitCast(value, to: Bits.self)
+            var rounded = (bits &+ (0x7fff &+ ((bits &>> 16) & 1))) & 0xffff_0000
+            rounded.replace(with: (bits | 0x0040_0000) & 0xffff_0000, where: value .!= value)
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: unsafeBitCast(rounded, to: Vector.self),
+                                                                as: Vector.self)
+            i += width
+        }
+        while i < count {
+            destination[i] = Float(bitPattern: UInt32(HalfPrecision.bfloat16Bits(source[i])) << 16)
+            i += 1
+        }
+    }
+
     /// Quantizes `rows` rows of `width` Float32 values to int8, symmetric per row:
     /// `q = round(x / scale)` with `scale = max|x| / 127` (1 for an all-zero row), written to
     /// `destination` (`[rows, width]`) and `scales` (`[rows]`). `x ≈ q · scale`.

@@ -21,7 +21,8 @@ private func quickGELU(_ x: Double) -> Double { x / (1 + exp(-1.702 * x)) }
 private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? = nil, accumulate: Bool = false,
                  activation: Activation? = nil) throws -> [Float] {
     var out = start ?? [Float](repeating: .nan, count: rows * layer.outputs)
-    let staging = UnsafeMutableRawPointer.allocate(byteCount: max(rows * layer.inputs * 2, 64), alignment: 64)
+    let staging = UnsafeMutableRawPointer.allocate(
+        byteCount: max(rows * layer.inputs * LinearLayer.stagedBytes(for: layer.precision), 64), alignment: 64)
     let scales = UnsafeMutablePointer<Float>.allocate(capacity: rows)
     defer {
         staging.deallocate()
@@ -99,12 +100,15 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         let start = values(rows * n, seed: 24)
         let layer = try LinearLayer(weight: try Tensor(shape: [n, k], scalars: w), bias: try Tensor(shape: [n], scalars: b),
                                     precision: .int8, name: "test")
-        func quantized(_ v: ArraySlice<Float>) -> (q: [Double], scale: Double) {
+        // Weights use ±127, or ±63 on a CPU without VNNI (where oneDNN's int16 pair sums would
+        // saturate); activations always ±127.
+        func quantized(_ v: ArraySlice<Float>, limit: Float = 127) -> (q: [Double], scale: Double) {
             let peak = v.map(abs).max() ?? 0
-            let scale: Float = peak > 0 ? peak / 127 : 1
+            let scale: Float = peak > 0 ? peak / limit : 1
             return (v.map { Double(max(-127, min(127, ($0 * (1 / scale)).rounded(.toNearestOrEven)))) }, Double(scale))
         }
-        let weightRows = (0..<n).map { quantized(w[($0 * k)..<(($0 + 1) * k)]) }
+        let weightLimit: Float = OneDNN.hasInt8DotProducts ? 127 : 63
+        let weightRows = (0..<n).map { quantized(w[($0 * k)..<(($0 + 1) * k)], limit: weightLimit) }
         for accumulate in [false, true] {
             let ours = try run(layer, x, rows: rows, start: start, accumulate: accumulate)
             var worstRelativeToFloat = 0.0
@@ -129,9 +133,23 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         }
     }
 
+    @Test("a layer names the fallback it runs where the CPU lacks bfloat16 products or VNNI")
+    func fallbackIsNamed() throws {
+        let x = values(4 * 32, seed: 31)
+        for precision in [ModelPrecision.bfloat16, .int8] {
+            let layer = try LinearLayer(weight: try Tensor(shape: [16, 32], scalars: values(16 * 32, seed: 32)), bias: nil,
+                                        precision: precision, name: "test")
+            _ = try run(layer, x, rows: 4, start: [Float](repeating: 0, count: 4 * 16), accumulate: false)
+            let names = layer.implementations.sorted().joined(separator: "+")
+            let emulated = precision == .bfloat16 ? !OneDNN.hasBFloat16Products : !OneDNN.hasInt8DotProducts
+            #expect(names.contains(precision == .bfloat16 ? "/bf16-as-f32" : "/int8-7bit") == emulated, "\(names)")
+            #expect(layer.readsBFloat16 == (precision == .bfloat16 && OneDNN.hasBFloat16Products))
+        }
+    }
+
     @Test("an input in another format than the layer's is an error naming the product, not a crash")
     func mismatchedInputIsAnError() throws {
-        let layer = try LinearLayer(weight: try Tensor(shape: [8, 16], repeating: 0.5), bias: nil, precision: .bfloat16,
+        let layer = try LinearLayer(weight: try Tensor(shape: [8, 16], repeating: 0.5), bias: nil, precision: .int8,
                                     name: "test")
         let x = [Float](repeating: 1, count: 2 * 16)
         var out = [Float](repeating: 0, count: 2 * 8)

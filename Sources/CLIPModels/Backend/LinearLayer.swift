@@ -13,6 +13,12 @@ import TensorCore
 /// The source tensor is not kept (its mapped pages are given back), so one copy of each weight
 /// is resident, in the compute format. A matmul primitive is made per row count and epilogue on
 /// first use and kept.
+///
+/// Where the CPU lacks what a precision needs, the layer says so in ``implementations`` and
+/// keeps the precision's numbers: bfloat16 without oneDNN bfloat16 products (AVX2 CPUs) rounds
+/// weights and inputs to bfloat16 values and multiplies them in Float32 (bfloat16's results at
+/// Float32's speed and memory); int8 without VNNI quantizes weights to 7 bits (±63), because
+/// oneDNN's kernels there add pairs of u8·s8 products in saturating int16.
 final class LinearLayer: @unchecked Sendable {
     /// Activations entering the product, `[rows, inputs]` row-major, in the layer's format.
     enum Input {
@@ -35,6 +41,10 @@ final class LinearLayer: @unchecked Sendable {
     let inputs: Int
     /// The format of the weight and of the inputs.
     let precision: ModelPrecision
+    /// The format oneDNN multiplies in: `precision`, or Float32 when bfloat16 is emulated.
+    private let kernelPrecision: ModelPrecision
+    /// int8: the largest weight magnitude after quantization (127, or 63 without VNNI).
+    private let int8WeightLimit: Float
     /// The weight in oneDNN's layout.
     private let storage: WeightBuffer
     private var weights: UnsafeMutableRawPointer { storage.base }
@@ -65,6 +75,10 @@ final class LinearLayer: @unchecked Sendable {
         outputs = n
         inputs = k
         self.precision = precision
+        let kernelPrecision: ModelPrecision = precision == .bfloat16 && !OneDNN.hasBFloat16Products ? .float32 : precision
+        self.kernelPrecision = kernelPrecision
+        let limit: Float = OneDNN.hasInt8DotProducts ? 127 : 63
+        int8WeightLimit = limit
         if let bias {
             guard bias.count == n else {
                 throw .backend(operation: "prepare bias of \(name) with shape \(bias.shape)", status: "expected [\(n)]")
@@ -77,13 +91,13 @@ final class LinearLayer: @unchecked Sendable {
         } else {
             self.bias = nil
         }
-        // Per-channel int8 scales: the largest magnitude of each weight row maps to 127.
+        // Per-channel int8 scales: the largest magnitude of each weight row maps to the limit.
         var scales: [Float] = []
         if precision == .int8 {
             scales = weight.withUnsafeBufferPointer { w in
                 (0..<n).map { row in
                     let largest = w.baseAddress.map { Kernels.maximumMagnitude($0 + row * k, count: k) } ?? 0
-                    return largest > 0 && largest.isFinite ? largest / 127 : 1
+                    return largest > 0 && largest.isFinite ? largest / limit : 1
                 }
             }
         }
@@ -91,7 +105,7 @@ final class LinearLayer: @unchecked Sendable {
 
         // The layout oneDNN's matmul wants for this weight (the same for every row count: the
         // blocking depends on the weight's shape and the instruction set).
-        let probe = try Self.matmulDescriptor(rows: 64, inputs: k, outputs: n, precision: precision, weights: nil,
+        let probe = try Self.matmulDescriptor(rows: 64, inputs: k, outputs: n, precision: kernelPrecision, weights: nil,
                                               hasBias: bias != nil && precision != .int8, bfloat16Output: false,
                                               accumulate: false,
                                               activation: nil, channelScales: scales)
@@ -103,6 +117,7 @@ final class LinearLayer: @unchecked Sendable {
         storage = WeightBuffer(byteCount: dnnl_memory_desc_get_size(chosen))
         do {
             try Self.reorder(weight, into: storage.base, layout: weightsDescriptor, precision: precision,
+                             roundingToBFloat16: precision == .bfloat16 && kernelPrecision == .float32,
                              channelScales: scales, name: name)
         } catch {
             self.bias?.deallocate()
@@ -114,11 +129,33 @@ final class LinearLayer: @unchecked Sendable {
     deinit { bias?.deallocate() }
 
     /// The implementations oneDNN chose for this layer's products so far (e.g.
-    /// `brg:avx512_core_bf16`).
+    /// `brg:avx512_core_bf16`), with the fallback named where one is in use
+    /// (`gemm:jit/bf16-as-f32`, `gemm:jit/int8-7bit`).
     var implementations: Set<String> {
         lock.lock()
         defer { lock.unlock() }
-        return Set(primitives.values.map(\.implementation))
+        let suffix = if precision == .bfloat16 && kernelPrecision == .float32 {
+            "/bf16-as-f32"
+        } else if precision == .int8 && int8WeightLimit < 127 {
+            "/int8-7bit"
+        } else {
+            ""
+        }
+        return Set(primitives.values.map { $0.implementation + suffix })
+    }
+
+    /// Whether the layer reads bfloat16 activations (and so can take another layer's bfloat16
+    /// output directly): bfloat16 layers on CPUs with bfloat16 products.
+    var readsBFloat16: Bool { kernelPrecision == .bfloat16 }
+
+    /// Bytes a converted input value takes in a workspace's staging memory, for layers of
+    /// `precision` on this CPU (0 for Float32: inputs are read where they are).
+    static func stagedBytes(for precision: ModelPrecision) -> Int {
+        switch precision {
+        case .float32: 0
+        case .bfloat16: OneDNN.hasBFloat16Products ? 2 : 4
+        case .int8: 1
+        }
     }
 
     /// Turns Float32 activations (`[rows, inputs]`) into this layer's input format: as they are
@@ -131,6 +168,14 @@ final class LinearLayer: @unchecked Sendable {
         switch precision {
         case .float32:
             return .float32(x)
+        case .bfloat16 where kernelPrecision == .float32:
+            forEachRowChunk(rows: rows, width: width) { range in
+                guard let x = UnsafePointer<Float>(bitPattern: source),
+                      let out = UnsafeMutablePointer<Float>(bitPattern: target) else { return }
+                let offset = range.lowerBound * width
+                Kernels.roundToBFloat16(x + offset, count: range.count * width, into: out + offset)
+            }
+            return .float32(UnsafePointer(staging.assumingMemoryBound(to: Float.self)))
         case .bfloat16:
             forEachRowChunk(rows: rows, width: width) { range in
                 guard let x = UnsafePointer<Float>(bitPattern: source),
@@ -169,7 +214,7 @@ final class LinearLayer: @unchecked Sendable {
         }
         let sourceData: UnsafeMutableRawPointer
         var rowScales: UnsafePointer<Float>?
-        switch (input, precision) {
+        switch (input, kernelPrecision) {
         case (.float32(let p), .float32): sourceData = UnsafeMutableRawPointer(mutating: p)
         case (.bfloat16(let p), .bfloat16): sourceData = UnsafeMutableRawPointer(mutating: p)
         case (.int8(let p, let scales), .int8):
@@ -188,7 +233,7 @@ final class LinearLayer: @unchecked Sendable {
         if precision == .int8, accumulate {
             products = UnsafeMutableRawPointer(context.productBuffer(count: rows * outputs))
         }
-        let sourceType = Self.dataType(of: precision)
+        let sourceType = Self.dataType(of: kernelPrecision)
         let src = try OneDNNMemory(try OneDNN.descriptor([rows, inputs], sourceType, dnnl_ab), data: sourceData)
         let wei = try OneDNNMemory(weightsDescriptor, data: weights)
         let dst = try OneDNNMemory(try OneDNN.descriptor([rows, outputs], bfloat16Output ? dnnl_bf16 : dnnl_f32, dnnl_ab),
@@ -234,7 +279,7 @@ final class LinearLayer: @unchecked Sendable {
         defer { lock.unlock() }
         if let existing = primitives[key] { return existing }
         let descriptor = try Self.matmulDescriptor(
-            rows: key.rows, inputs: inputs, outputs: outputs, precision: precision, weights: weightsDescriptor,
+            rows: key.rows, inputs: inputs, outputs: outputs, precision: kernelPrecision, weights: weightsDescriptor,
             hasBias: bias != nil && precision != .int8, bfloat16Output: key.bfloat16Output, accumulate: key.accumulate,
             activation: key.activation, channelScales: channelScales)
         let made = try OneDNNPrimitive(descriptor: descriptor, operation: "multiply [\(key.rows), \(inputs)] by [\(outputs), \(inputs)]ᵀ")
@@ -299,10 +344,11 @@ final class LinearLayer: @unchecked Sendable {
     /// Reorders `weight` (`[outputs, inputs]` Float32, i.e. `[inputs, outputs]` in oneDNN's
     /// `ba` tag) into `layout`, converting to bfloat16 on the way, or for int8 first quantizing
     /// each row here (`q = round(w / scale[n])`, ties to even, in `[-127, 127]`) and letting the
-    /// reorder add the compensation oneDNN's int8 kernels need.
+    /// reorder add the compensation oneDNN's int8 kernels need. With `roundingToBFloat16` (a
+    /// Float32 `layout`), the values are first rounded to bfloat16 values.
     private static func reorder(_ weight: Tensor, into destination: UnsafeMutableRawPointer,
-                                layout: dnnl_memory_desc_t, precision: ModelPrecision, channelScales: [Float],
-                                name: String) throws(CLIPModelError) {
+                                layout: dnnl_memory_desc_t, precision: ModelPrecision, roundingToBFloat16: Bool,
+                                channelScales: [Float], name: String) throws(CLIPModelError) {
         let n = weight.shape[0], k = weight.shape[1]
         let operation = "reorder weight \(name) [\(n), \(k)] for \(precision) products"
         let plain = try OneDNN.descriptor([k, n], precision == .int8 ? dnnl_s8 : dnnl_f32, dnnl_ba)
@@ -323,6 +369,12 @@ final class LinearLayer: @unchecked Sendable {
             var data = UnsafeMutableRawPointer(mutating: base)
             let quantized: UnsafeMutablePointer<Int8>? = precision == .int8 ? .allocate(capacity: n * k) : nil
             defer { quantized?.deallocate() }
+            let rounded: UnsafeMutablePointer<Float>? = roundingToBFloat16 ? .allocate(capacity: n * k) : nil
+            defer { rounded?.deallocate() }
+            if let rounded {
+                Kernels.roundToBFloat16(base, count: n * k, into: rounded)
+                data = UnsafeMutableRawPointer(rounded)
+            }
             if let quantized {
                 for row in 0..<n {
                     Kernels.quantize(base + row * k, count: k, inverseScale: 1 / channelScales[row],

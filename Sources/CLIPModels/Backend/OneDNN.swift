@@ -34,6 +34,35 @@ enum OneDNN {
         }
     }
 
+    /// Whether oneDNN has bfloat16 matrix products on this CPU. oneDNN 2.6 has them from AVX-512
+    /// up (fast with AVX512_BF16 or AMX, emulated on plain AVX-512); on AVX2 it has none, and
+    /// ``LinearLayer`` emulates bfloat16 itself.
+    static let hasBFloat16Products: Bool = {
+        guard let engine else { return false }
+        var src = dnnl_memory_desc_t(), wei = dnnl_memory_desc_t(), dst = dnnl_memory_desc_t()
+        var desc = dnnl_matmul_desc_t()
+        var descriptor: dnnl_primitive_desc_t?
+        guard dnnl_memory_desc_init_by_tag(&src, 2, [16, 16], dnnl_bf16, dnnl_ab) == dnnl_success,
+              dnnl_memory_desc_init_by_tag(&wei, 2, [16, 16], dnnl_bf16, dnnl_format_tag_any) == dnnl_success,
+              dnnl_memory_desc_init_by_tag(&dst, 2, [16, 16], dnnl_f32, dnnl_ab) == dnnl_success,
+              dnnl_matmul_desc_init(&desc, &src, &wei, nil, &dst) == dnnl_success,
+              dnnl_primitive_desc_create(&descriptor, &desc, nil, engine, nil) == dnnl_success else { return false }
+        dnnl_primitive_desc_destroy(descriptor)
+        return true
+    }()
+
+    /// Whether the CPU has int8 dot-product instructions (AVX512_VNNI or AVX-VNNI) that
+    /// accumulate u8·s8 products in int32. Without them oneDNN's int8 kernels add pairs of
+    /// u8·s8 products in int16 with saturation (`vpmaddubsw`), which full 8-bit weights
+    /// overflow; ``LinearLayer`` then quantizes weights to 7 bits (±63).
+    static var hasInt8DotProducts: Bool {
+        switch dnnl_get_effective_cpu_isa() {
+        case dnnl_cpu_isa_avx512_core_vnni, dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx,
+             dnnl_cpu_isa_avx2_vnni: true
+        default: false
+        }
+    }
+
     /// Throws a ``CLIPModelError/backend(operation:status:)`` unless `status` is success.
     static func check(_ status: dnnl_status_t, _ operation: @autoclosure () -> String) throws(CLIPModelError) {
         guard status != dnnl_success else { return }
