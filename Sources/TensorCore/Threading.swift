@@ -49,6 +49,15 @@ public enum ComputeThreads {
         OpenMPRuntime.current?.setThreadCount(Int32(count))
     }
 
+    /// Runs `body` with the calling thread's OpenMP thread count set to 1, then sets it back to
+    /// ``count``: a oneDNN primitive made inside plans its work for one thread, so it can run as
+    /// one worker of a ``parallel(_:_:)`` region.
+    package static func withOneOpenMPThread<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        OpenMPRuntime.current?.setThreadCount(1)
+        defer { applyToOpenMP() }
+        return try body()
+    }
+
     /// Runs `body(worker)` for `workers` workers at once (inline when `workers` is 1) and returns
     /// when all have finished.
     public static func parallel(_ workers: Int, _ body: @Sendable (Int) -> Void) {

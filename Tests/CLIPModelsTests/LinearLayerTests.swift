@@ -40,10 +40,13 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
 }
 
 @Suite struct LinearLayerTests {
-    static let shapes: [(rows: Int, inputs: Int, outputs: Int)] = [(1, 24, 40), (7, 64, 48), (50, 96, 160), (130, 40, 17)]
+    /// The last two are wide enough to be split by columns over two or more threads (unequal
+    /// slices for 300 columns: 160 + 140).
+    static let shapes: [(rows: Int, inputs: Int, outputs: Int)] = [(1, 24, 40), (7, 64, 48), (50, 96, 160), (130, 40, 17),
+                                                                  (20, 64, 300), (3, 32, 512)]
 
     @Test("Float32: x·Wᵀ + b equals a Double reference; residual sum and both activations fused",
-          arguments: 0..<4)
+          arguments: 0..<6)
     func float32MatchesDouble(shape index: Int) throws {
         let (rows, k, n) = Self.shapes[index]
         let w = values(n * k, seed: 1, scale: 0.5), b = values(n, seed: 2), x = values(rows * k, seed: 3)
@@ -51,6 +54,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         let layer = try LinearLayer(weight: try Tensor(shape: [n, k], scalars: w), bias: try Tensor(shape: [n], scalars: b),
                                     precision: .float32, name: "test")
         #expect(layer.implementations.isEmpty)
+        #expect(layer.sliceCount == LinearLayer.columnRanges(outputs: n, threads: ComputeThreads.count).count)
         for (accumulate, activation) in [(false, nil), (true, nil), (false, Activation.gelu), (false, .quickGELU)]
             as [(Bool, Activation?)] {
             let ours = try run(layer, x, rows: rows, start: start, accumulate: accumulate, activation: activation)
@@ -72,7 +76,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         #expect(!layer.implementations.isEmpty)
     }
 
-    @Test("bfloat16: the product of bfloat16-rounded inputs and weights, accumulated in Float32", arguments: 0..<4)
+    @Test("bfloat16: the product of bfloat16-rounded inputs and weights, accumulated in Float32", arguments: 0..<6)
     func bfloat16MatchesRoundedReference(shape index: Int) throws {
         let (rows, k, n) = Self.shapes[index]
         let w = values(n * k, seed: 11, scale: 0.5), b = values(n, seed: 12), x = values(rows * k, seed: 13)
@@ -93,7 +97,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         }
     }
 
-    @Test("int8: per-channel weight and per-row activation quantization, exact integer products", arguments: 0..<4)
+    @Test("int8: per-channel weight and per-row activation quantization, exact integer products", arguments: 0..<6)
     func int8MatchesQuantizedReference(shape index: Int) throws {
         let (rows, k, n) = Self.shapes[index]
         let w = values(n * k, seed: 21, scale: 0.5), b = values(n, seed: 22), x = values(rows * k, seed: 23, scale: 3)
@@ -131,6 +135,16 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
             // And the quantized product stays near the Float32 one (relative to Σ|x·w|).
             #expect(worstRelativeToFloat < 0.01, "\(worstRelativeToFloat)")
         }
+    }
+
+    @Test("wide layers are split into one column slice per thread, narrow ones are not")
+    func columnSlices() {
+        #expect(LinearLayer.columnRanges(outputs: 300, threads: 2) == [0..<160, 160..<300])
+        #expect(LinearLayer.columnRanges(outputs: 768, threads: 2) == [0..<384, 384..<768])
+        #expect(LinearLayer.columnRanges(outputs: 3072, threads: 3) == [0..<1024, 1024..<2048, 2048..<3072])
+        #expect(LinearLayer.columnRanges(outputs: 768, threads: 1) == [0..<768])
+        #expect(LinearLayer.columnRanges(outputs: 160, threads: 2) == [0..<160])
+        #expect(LinearLayer.columnRanges(outputs: 260, threads: 8) == (0..<6).map { $0 * 48..<min(260, $0 * 48 + 48) })
     }
 
     @Test("a layer names the fallback it runs where the CPU lacks bfloat16 products or VNNI")

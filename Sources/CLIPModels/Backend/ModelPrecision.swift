@@ -9,10 +9,14 @@ public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConverti
     /// implementations.
     case float32
     /// bfloat16 weights (2 bytes a parameter) and inputs, Float32 accumulation. Fast on CPUs with
-    /// AVX512_BF16 or AMX; elsewhere oneDNN emulates it (correct, slower).
+    /// AVX512_BF16 or AMX; oneDNN emulates it on other AVX-512 CPUs; on AVX2 CPUs the weights and
+    /// inputs are rounded to bfloat16 values and multiplied in Float32 (the same numbers, Float32's
+    /// speed and memory).
     case bfloat16
     /// int8 weights, symmetric per output channel, and int8 inputs quantized dynamically per row
-    /// (one scale for each token's activations), int32 accumulation. Fast on CPUs with VNNI.
+    /// (one scale for each token's activations), int32 accumulation. Fast on CPUs with VNNI;
+    /// without VNNI the weights are quantized to 7 bits (±63), which oneDNN's int16 pair sums
+    /// there cannot saturate.
     /// The embeddings move further from Float32's than bfloat16's do: check them on your own
     /// model and data (`clip bench --precision int8 IMAGE...` prints the cosines) before relying
     /// on it.

@@ -86,6 +86,16 @@ enum OneDNN {
         return descriptor
     }
 
+    /// A row-major `[rows, columns]` descriptor whose rows are `rowStride` elements apart (a
+    /// column slice of a wider matrix).
+    static func descriptor(_ dims: [Int], _ type: dnnl_data_type_t, rowStride: Int) throws(CLIPModelError) -> dnnl_memory_desc_t {
+        var descriptor = dnnl_memory_desc_t()
+        let extents = dims.map(Int64.init)
+        let strides: [Int64] = [Int64(rowStride), 1]
+        try check(dnnl_memory_desc_init_by_strides(&descriptor, 2, extents, type, strides), "describe a \(dims) tensor")
+        return descriptor
+    }
+
     /// The text oneDNN gives for the implementation a primitive descriptor chose, e.g.
     /// `brg:avx512_core_bf16`.
     static func implementationName(_ descriptor: const_dnnl_primitive_desc_t) -> String {
@@ -185,6 +195,17 @@ final class MatmulContext {
         guard let stream else { throw .backend(operation: "create a stream", status: "no stream") }
         streamHandle = stream
         return stream
+    }
+
+    private var parts: [MatmulContext] = []
+
+    /// The context of the `index`-th column slice of a product run side by side (its own stream
+    /// and scratch memory, used by that slice's thread). Made on first use, by the calling thread.
+    func part(_ index: Int) throws(CLIPModelError) -> MatmulContext {
+        while parts.count <= index { parts.append(MatmulContext()) }
+        let context = parts[index]
+        _ = try context.stream()
+        return context
     }
 
     /// At least `bytes` bytes of 64-byte aligned scratch memory (valid until the next call).
