@@ -55,14 +55,17 @@ let package = Package(
         // setjmp-protected decoding on top of libjpeg and libpng (Swift cannot catch their longjmp errors).
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
 
+        // Internal helpers shared by the library targets (JSON reading, concurrency); not a product.
+        .target(name: "CLIPSupport"),
+
         // Libraries.
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"], linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "SafeTensors", dependencies: ["TensorCore"]),
-        .target(name: "TextTokenizer", dependencies: ["CZlib"], resources: [.copy("Resources")]),
-        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CLIPSupport"], linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "SafeTensors", dependencies: ["TensorCore", "CLIPSupport"]),
+        .target(name: "TextTokenizer", dependencies: ["CZlib", "CLIPSupport"], resources: [.copy("Resources")]),
+        .target(name: "ImageProcessing", dependencies: ["TensorCore", "CImageCodecs", "CLIPSupport"]),
         .target(
             name: "CLIPModels",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CDNNL"]
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CDNNL", "CLIPSupport"]
         ),
         // Hugging Face cache and downloads (Foundation/FoundationNetworking only).
         .target(name: "ModelHub"),
