@@ -32,6 +32,7 @@ struct BenchCommand: ParsableCommand {
     )
 
     @OptionGroup var options: ModelOptions
+    @OptionGroup var compute: ComputeOptions
 
     @Option(name: .long, help: ArgumentHelp("Images per batch for image_ms_per_image.", valueName: "n"))
     var batch = 32
@@ -86,7 +87,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let directory = try options.directory()
         let loadStart = ContinuousClock.now
-        let model = try options.compute.openModel(directory)
+        let model = try compute.openModel(directory)
         let load = seconds(since: loadStart)
 
         let size = model.architecture.vision.imageSize

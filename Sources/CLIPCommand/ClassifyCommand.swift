@@ -15,6 +15,7 @@ struct ClassifyCommand: ParsableCommand {
     )
 
     @OptionGroup var options: ModelOptions
+    @OptionGroup var compute: ComputeOptions
 
     @Option(name: .long, help: ArgumentHelp("Comma-separated labels, e.g. \"cat,dog,car\".", valueName: "labels"))
     var labels: String?
@@ -62,7 +63,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try options.loadModel()
+        let model = try options.loadModel(compute)
         let classifier: ZeroShotClassifier
         if let loadLabels {
             classifier = try ZeroShotClassifier(model: model, contentsOf: URL(fileURLWithPath: loadLabels))

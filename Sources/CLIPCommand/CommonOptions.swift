@@ -28,15 +28,13 @@ struct ComputeOptions: ParsableArguments {
     }
 }
 
-/// Options shared by the commands that run a model, whose `--model` may be left out.
+/// `--model`, on every command that reads a model. Where it is left out, commands that run a
+/// model use the bundled demonstration model and `clip tokenize` CLIP's standard tokenizer.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "A model directory (Hugging Face or OpenCLIP layout) or a Hugging Face Hub id owner/name[@revision]. "
-            + "Default: the bundled demonstration model.",
+        "A model directory (Hugging Face or OpenCLIP layout) or a Hugging Face Hub id owner/name[@revision].",
         valueName: "dir|id"))
     var model: String?
-
-    @OptionGroup var compute: ComputeOptions
 
     /// The model directory: `--model`'s, else the bundled model's.
     func directory() throws -> URL {
@@ -51,8 +49,9 @@ struct ModelOptions: ParsableArguments {
         return try modelDirectory(named: model)
     }
 
-    /// Applies `--threads` and loads the model (`--model`, else the bundled one) with `--precision`.
-    func loadModel() throws -> CLIPModel {
+    /// Applies `compute`'s `--threads` and loads the model (`--model`, else the bundled one)
+    /// with its `--precision`.
+    func loadModel(_ compute: ComputeOptions) throws -> CLIPModel {
         try compute.openModel(try directory())
     }
 }

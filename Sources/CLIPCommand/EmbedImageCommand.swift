@@ -15,9 +15,7 @@ struct EmbedImageCommand: ParsableCommand {
         abstract: "Print the embedding of each image (or of each row of a pixel-value array) as a JSON array."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The model directory or Hub id owner/name[@revision].", valueName: "dir|id"))
-    var model: String
-
+    @OptionGroup var options: ModelOptions
     @OptionGroup var compute: ComputeOptions
 
     @Flag(name: .long, help: "Scale each embedding to unit length.")
@@ -40,7 +38,7 @@ struct EmbedImageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try compute.openModel(try modelDirectory(named: self.model))
+        let model = try options.loadModel(compute)
         if let pixelValues {
             let pixels = try NumpyArrayFile.read(contentsOf: URL(fileURLWithPath: pixelValues))
             try printEmbeddings(try model.encode(pixelValues: pixels, normalized: normalize))

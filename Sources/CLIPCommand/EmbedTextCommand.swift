@@ -10,9 +10,7 @@ struct EmbedTextCommand: ParsableCommand {
         abstract: "Print the embedding of each text as a JSON array."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The model directory or Hub id owner/name[@revision].", valueName: "dir|id"))
-    var model: String
-
+    @OptionGroup var options: ModelOptions
     @OptionGroup var compute: ComputeOptions
 
     @Flag(name: .long, help: "Scale each embedding to unit length.")
@@ -26,7 +24,7 @@ struct EmbedTextCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try compute.openModel(try modelDirectory(named: self.model))
+        let model = try options.loadModel(compute)
         try printEmbeddings(try model.encode(texts: texts, normalized: normalize))
     }
 }

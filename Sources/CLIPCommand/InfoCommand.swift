@@ -14,12 +14,7 @@ struct InfoCommand: ParsableCommand {
         abstract: "Describe a checkpoint: tensor names, dtypes, shapes and parameter count."
     )
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "A model directory (Hugging Face or OpenCLIP layout) or Hub id owner/name[@revision] to describe.",
-            valueName: "dir|id"))
-    var model: String?
+    @OptionGroup var options: ModelOptions
 
     @Option(
         name: .long,
@@ -30,9 +25,9 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         do {
-            switch (model, weights) {
-            case let (model?, nil):
-                print(try ModelReport(directory: model).text, terminator: "")
+            switch (options.model, weights) {
+            case (.some, nil):
+                print(try ModelReport(directory: try options.directory()).text, terminator: "")
             case let (nil, weights?):
                 print(try WeightsReport(path: weights).text, terminator: "")
             case (.some, .some):

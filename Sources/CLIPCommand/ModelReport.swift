@@ -8,8 +8,8 @@ import Foundation
 struct ModelReport {
     let text: String
 
-    init(directory path: String) throws {
-        let directory = try CLIPModelDirectory(contentsOf: try modelDirectory(named: path))
+    init(directory folder: URL) throws {
+        let directory = try CLIPModelDirectory(contentsOf: folder)
         let dataType = try directory.validateWeights()
         let a = directory.architecture
         let v = a.vision.encoder
@@ -35,18 +35,16 @@ struct ModelReport {
         lines.append("embedding dimension: \(a.embeddingDimension)")
         lines.append("dtype: \(dataType)")
         lines.append("parameters: \(a.parameterCount)")
-        typealias Names = CLIPModelDirectory.FileName
-        if directory.file(Names.vocabulary) != nil, directory.file(Names.merges) != nil {
-            lines.append("tokenizer: \(Names.vocabulary) + \(Names.merges)")
-        } else if directory.file(Names.tokenizer) != nil {
-            lines.append("tokenizer: \(Names.tokenizer)")
-        } else {
+        switch directory.tokenizerSource {
+        case .standard?:
             lines.append("tokenizer: none in the directory (CLIP's standard vocabulary is used)")
+        case let files?:
+            lines.append("tokenizer: \(files)")
+        case nil:
+            lines.append("tokenizer: none (no tokenizer files and not CLIP's standard vocabulary; texts need token ids)")
         }
-        if directory.file(Names.preprocessorConfiguration) != nil {
-            lines.append("preprocessing: \(Names.preprocessorConfiguration)")
-        } else if directory.layout == .openCLIP {
-            lines.append("preprocessing: \(Names.openCLIPConfiguration)")
+        if let file = directory.preprocessingFile {
+            lines.append("preprocessing: \(file.lastPathComponent)")
         } else {
             lines.append("preprocessing: none in the directory (OpenAI's defaults are used)")
         }

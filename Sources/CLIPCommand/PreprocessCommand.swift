@@ -5,8 +5,8 @@ import Foundation
 /// `clip preprocess --model DIR IMAGE --output FILE.npy`: writes the pixel values a CLIP vision
 /// tower sees for one image, as a float32 `[1, 3, height, width]` NumPy file.
 ///
-/// The settings come from the model directory (`preprocessor_config.json`, else
-/// `open_clip_config.json`, else OpenAI CLIP's defaults); see `PreprocessingConfiguration`.
+/// The settings come from the model directory, as
+/// `CLIPModelDirectory.preprocessingConfiguration(in:)` finds them.
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preprocess",
@@ -14,17 +14,13 @@ struct PreprocessCommand: ParsableCommand {
         discussion: """
             Decodes the image (JPEG or PNG), applies its EXIF orientation, converts it to RGB, then \
             resizes, center-crops, rescales and normalizes it like transformers' CLIPImageProcessor \
-            (Pillow backend) with the model directory's settings: preprocessor_config.json, else \
-            open_clip_config.json, else OpenAI CLIP's defaults (224, bicubic).
+            (Pillow backend) with the model directory's settings: \(CLIPModelDirectory.FileName.preprocessorConfiguration), \
+            else \(CLIPModelDirectory.FileName.openCLIPConfiguration), else OpenAI CLIP's defaults (224, bicubic). \
+            Without --model: the bundled demonstration model's settings.
             """
     )
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Model directory (or Hub id owner/name[@revision]) holding preprocessor_config.json or "
-                + "open_clip_config.json.", valueName: "dir|id"))
-    var model: String
+    @OptionGroup var options: ModelOptions
 
     @Argument(help: ArgumentHelp("The image file (JPEG or PNG).", valueName: "image"))
     var image: String
@@ -55,7 +51,7 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try PreprocessingConfiguration.load(modelDirectory: try modelDirectory(named: model))
+        let configuration = try CLIPModelDirectory.preprocessingConfiguration(in: try options.directory())
         let options = DecodingOptions(
             maximumPixelCount: maxPixels, appliesOrientation: !ignoreOrientation,
             alpha: alpha == "white" ? .compositeOverWhite : .discard)

@@ -15,6 +15,7 @@ struct SearchCommand: ParsableCommand {
     )
 
     @OptionGroup var options: ModelOptions
+    @OptionGroup var compute: ComputeOptions
 
     @Option(name: .long, help: ArgumentHelp("The folder of images to search.", valueName: "dir"))
     var images: String
@@ -46,7 +47,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try options.loadModel()
+        let model = try options.loadModel(compute)
         let files = try Self.imageFiles(in: images)
         guard !files.isEmpty else { throw CommandFailure(description: "\(images): no JPEG or PNG files") }
         var failures = 0

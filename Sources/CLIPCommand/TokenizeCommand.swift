@@ -10,14 +10,12 @@ struct TokenizeCommand: ParsableCommand {
         discussion: """
             Texts are cleaned and tokenized exactly as OpenAI CLIP / open_clip do. A text longer than the \
             context is truncated and its last id replaced by the end-of-text id. Without --model the \
-            bundled standard CLIP vocabulary is used; with it, the directory's vocab.json + merges.txt, \
-            tokenizer.json or bpe_simple_vocab_16e6.txt(.gz) (an OpenCLIP directory without such files \
-            uses the standard vocabulary).
+            bundled standard CLIP vocabulary is used; with it, the model's tokenizer: the directory's \
+            tokenizer files, else (for a model with CLIP's 49408-token vocabulary) the standard one.
             """
     )
 
-    @Option(name: .long, help: "Model directory (or Hub id owner/name[@revision]) whose vocabulary to use.")
-    var model: String?
+    @OptionGroup var options: ModelOptions
 
     @Option(name: .long, help: "Maximum number of ids per text, start and end included (at least 2).")
     var contextLength: Int = CLIPTokenizer.defaultContextLength
@@ -43,18 +41,22 @@ struct TokenizeCommand: ParsableCommand {
 
     private func makeTokenizer() throws -> CLIPTokenizer {
         guard contextLength >= 2 else { throw TextTokenizerError.invalidContextLength(contextLength) }
-        guard let model else { return try CLIPTokenizer(contextLength: contextLength) }
-        let directory = try modelDirectory(named: model)
+        guard options.model != nil else { return try CLIPTokenizer(contextLength: contextLength) }
+        let folder = try options.directory()
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TokenizeFailure("model directory \(model) does not exist")
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TokenizeFailure("model directory \(folder.path) does not exist")
         }
-        if !CLIPVocabulary.directoryHasVocabulary(directory),
-           FileManager.default.fileExists(atPath: directory.appendingPathComponent("open_clip_config.json").path) {
-            // OpenCLIP checkpoints use the standard vocabulary and ship no tokenizer files.
-            return try CLIPTokenizer(contextLength: contextLength)
+        // A complete checkpoint: the model's own rule (its files, else the standard vocabulary
+        // when the model has it). Any other folder: its tokenizer files.
+        let source: TokenizerSource?
+        if let directory = try? CLIPModelDirectory(contentsOf: folder) {
+            source = directory.tokenizerSource
+        } else {
+            source = CLIPModelDirectory.tokenizerFiles(in: folder)
         }
-        return try CLIPTokenizer(directory: directory, contextLength: contextLength)
+        guard let source else { throw TextTokenizerError.noVocabularyFiles(directory: folder.path) }
+        return try CLIPTokenizer(vocabulary: try source.vocabulary(), contextLength: contextLength)
     }
 
     static func oneLine(_ error: Error) -> String {

@@ -29,11 +29,11 @@ public final class CLIPModel: Sendable {
     public let directory: CLIPModelDirectory?
     /// The tokenizer ``encode(texts:normalized:)`` uses: the directory's vocabulary files, or
     /// CLIP's standard vocabulary for a model with the standard 49408-token vocabulary; `nil`
-    /// when neither applies.
+    /// when neither applies (``CLIPModelDirectory/tokenizerSource``).
     public let tokenizer: CLIPTokenizer?
     /// The image preprocessing ``encode(imagesAt:normalized:)`` applies: the directory's
-    /// `preprocessor_config.json`, else its `open_clip_config.json`, else OpenAI CLIP's settings
-    /// at the model's image size.
+    /// settings (``CLIPModelDirectory/preprocessing``), else OpenAI CLIP's settings at the
+    /// model's image size.
     public let imagePreprocessor: ImagePreprocessor
 
     /// Loads a model from a Hugging Face or OpenCLIP checkpoint directory (see
@@ -44,24 +44,21 @@ public final class CLIPModel: Sendable {
     ///   `.float32`, the reference path, by default; `.bfloat16` or `.int8` for speed and memory.
     ///   The weights are reordered for it once, while the model opens.
     public convenience init(contentsOf url: URL, precision: ModelPrecision = .float32) throws(CLIPModelError) {
-        let directory = try CLIPModelDirectory(contentsOf: url)
+        try self.init(directory: try CLIPModelDirectory(contentsOf: url), precision: precision)
+    }
+
+    /// Loads the model of a checkpoint directory already recognized (its weights, tokenizer
+    /// and preprocessing settings as ``CLIPModelDirectory`` found them).
+    /// - Throws: `CLIPModelError` naming the file, key or setting that is missing, unsupported
+    ///   or inconsistent.
+    public convenience init(directory: CLIPModelDirectory, precision: ModelPrecision = .float32) throws(CLIPModelError) {
         // The tokenizer (vocabulary parsing) loads on another thread while this one opens and
         // reorders the weights.
-        let tokenizer = BackgroundWork { () throws(CLIPModelError) in try Self.loadTokenizer(for: directory) }
+        let tokenizer = BackgroundWork { () throws(CLIPModelError) in try directory.makeTokenizer() }
         let weights = try directory.openWeights()
-        let preprocessor: ImagePreprocessor
-        if directory.file(CLIPModelDirectory.FileName.preprocessorConfiguration) != nil || directory.layout == .openCLIP {
-            do {
-                preprocessor = try ImagePreprocessor(modelDirectory: url)
-            } catch {
-                throw .underlying(context: "image preprocessing settings of \(url.path)", message: "\(error)")
-            }
-        } else {
-            preprocessor = try Self.defaultPreprocessor(for: directory.architecture)
-        }
         try self.init(architecture: directory.architecture, layout: directory.layout,
                       weights: weights, directory: directory, tokenizer: tokenizer.value, precision: precision,
-                      imagePreprocessor: preprocessor)
+                      imagePreprocessor: ImagePreprocessor(configuration: directory.preprocessing))
     }
 
     /// OpenAI CLIP's preprocessing (bicubic resize of the shortest edge, center crop, OpenAI mean
@@ -73,33 +70,8 @@ public final class CLIPModel: Sendable {
             return ImagePreprocessor(configuration: try PreprocessingConfiguration(
                 resize: .shortestEdge(size), cropSize: (height: size, width: size)))
         } catch {
-            throw .underlying(context: "image preprocessing settings", message: "\(error)")
+            throw .imageProcessing(error, context: "image preprocessing settings")
         }
-    }
-
-    /// The directory's tokenizer; CLIP's standard one when the directory has no vocabulary files
-    /// and the model has the standard vocabulary.
-    static func loadTokenizer(for directory: CLIPModelDirectory) throws(CLIPModelError) -> CLIPTokenizer? {
-        let text = directory.architecture.text
-        let tokenizer: CLIPTokenizer
-        do {
-            if CLIPVocabulary.directoryHasVocabulary(directory.url) {
-                tokenizer = try CLIPTokenizer(directory: directory.url, contextLength: text.contextLength)
-            } else if text.vocabularySize == 49408, text.endOfTextTokenID == clipEndOfTextTokenID {
-                tokenizer = try CLIPTokenizer(contextLength: text.contextLength)
-            } else {
-                return nil
-            }
-        } catch {
-            throw .underlying(context: "tokenizer of \(directory.url.path)", message: "\(error)")
-        }
-        guard tokenizer.endOfTextID == text.endOfTextTokenID else {
-            throw .invalidConfiguration(
-                file: "tokenizer", key: "<|endoftext|>",
-                reason: "the tokenizer's end-of-text id \(tokenizer.endOfTextID) is not the id the model pools at "
-                    + "(\(text.endOfTextTokenID))")
-        }
-        return tokenizer
     }
 
     /// Builds a model from weights in either checkpoint layout.
@@ -180,10 +152,7 @@ public final class CLIPModel: Sendable {
     /// - Throws: `CLIPModelError.missingComponent` when the model has no tokenizer.
     public func encode(texts: [String], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
         guard let tokenizer else {
-            throw .missingComponent(
-                name: "tokenizer",
-                reason: "the model directory has no vocab.json + merges.txt or tokenizer.json and the model's "
-                    + "vocabulary is not CLIP's standard one")
+            throw .missingComponent(name: "tokenizer", reason: CLIPModelDirectory.noTokenizerReason)
         }
         guard !texts.isEmpty else { throw .emptyBatch(input: "texts") }
         return try encode(tokenIDs: tokenizer.tokenize(texts), normalized: normalized)
@@ -195,7 +164,7 @@ public final class CLIPModel: Sendable {
     ///   - urls: the image files.
     ///   - normalized: whether to scale each embedding to unit length.
     /// - Returns: `[urls.count, embeddingDimension]`.
-    /// - Throws: `CLIPModelError.underlying` naming the file that cannot be decoded;
+    /// - Throws: `CLIPModelError.imageProcessing` naming the file that cannot be decoded;
     ///   `invalidPixelValues` when the preprocessing settings do not produce the model's image size.
     public func encode(imagesAt urls: [URL], normalized: Bool = false) throws(CLIPModelError) -> Tensor {
         guard !urls.isEmpty else { throw .emptyBatch(input: "images") }
@@ -203,7 +172,7 @@ public final class CLIPModel: Sendable {
         do {
             pixels = try imagePreprocessor.pixelValues(contentsOf: urls)
         } catch {
-            throw .underlying(context: "image preprocessing", message: "\(error)")
+            throw .imageProcessing(ImageProcessingError(wrapping: error), context: "image preprocessing")
         }
         return try encode(pixelValues: pixels, normalized: normalized)
     }
@@ -216,7 +185,7 @@ public final class CLIPModel: Sendable {
         do {
             pixels = try imagePreprocessor.pixelValues(for: images)
         } catch {
-            throw .underlying(context: "image preprocessing", message: "\(error)")
+            throw .imageProcessing(error, context: "image preprocessing")
         }
         return try encode(pixelValues: pixels, normalized: normalized)
     }

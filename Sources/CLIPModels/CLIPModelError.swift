@@ -1,3 +1,7 @@
+import ImageProcessing
+import TensorCore
+import TextTokenizer
+
 /// Errors thrown while loading or running a CLIP model. Each case names the file, key, index or
 /// shape involved.
 public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -33,6 +37,15 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
     case missingComponent(name: String, reason: String)
     /// A failure reported by another module (tokenizer, image decoding, tensor operations).
     case underlying(context: String, message: String)
+    /// The tokenizer's files could not be read: `error` names the file, line or token;
+    /// `context` says which tokenizer.
+    case tokenizer(TextTokenizerError, context: String)
+    /// Image decoding or preprocessing failed (`error` names the file or setting), or
+    /// preprocessing settings are invalid; `context` says what was being done.
+    case imageProcessing(ImageProcessingError, context: String)
+    /// A tensor operation refused its operands (`error` names the shapes); `context` names the
+    /// step.
+    case tensor(TensorError, context: String)
     /// The matrix-product backend (oneDNN) refused or failed an operation: `operation` names it
     /// with its shape, `status` is oneDNN's status.
     case backend(operation: String, status: String)
@@ -92,8 +105,22 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
             return "no \(name): \(reason)"
         case let .underlying(context, message):
             return "\(context): \(message)"
+        case let .tokenizer(error, context):
+            return "\(context): \(error)"
+        case let .imageProcessing(error, context):
+            return "\(context): \(error)"
+        case let .tensor(error, context):
+            return "\(context): \(error)"
         case let .backend(operation, status):
             return "oneDNN could not \(operation): \(status)"
         }
+    }
+}
+
+extension ImageProcessingError {
+    /// `error` as an ImageProcessingError (ImageProcessing's file readers throw nothing else;
+    /// anything else is reported as an unreadable input).
+    init(wrapping error: any Error) {
+        self = error as? ImageProcessingError ?? .fileUnreadable(path: "", reason: "\(error)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageProcessing
 
 /// A CLIP checkpoint directory, recognized and its configuration read, without loading weights.
 ///
@@ -30,6 +31,8 @@ public struct CLIPModelDirectory: Sendable {
         public static let merges = "merges.txt"
         /// A `tokenizers` tokenizer file holding both.
         public static let tokenizer = "tokenizer.json"
+        /// OpenAI's BPE merges file (open_clip's form; also read gzip-compressed, with `.gz`).
+        public static let openAIMerges = "bpe_simple_vocab_16e6.txt"
     }
 
     /// The directory.
@@ -42,11 +45,20 @@ public struct CLIPModelDirectory: Sendable {
     public let architecture: CLIPArchitecture
     /// The weights: a safetensors file, or a sharded checkpoint's index file.
     public let weightsFile: URL
+    /// Where the tokenizer comes from (the folder's files, else CLIP's standard vocabulary when
+    /// the model has it; see ``tokenizerRule(files:text:)``); nil when the model has none.
+    public let tokenizerSource: TokenizerSource?
+    /// The image preprocessing the model expects: transformers' image-processor settings when
+    /// the folder has them; else, for an OpenCLIP checkpoint, its `preprocess_cfg`; else OpenAI
+    /// CLIP's settings at the model's image size.
+    public let preprocessing: PreprocessingConfiguration
+    /// The file ``preprocessing`` was read from; nil when it is OpenAI CLIP's default.
+    public let preprocessingFile: URL?
 
     /// Recognizes the layout of `url` and reads its configuration.
     /// - Throws: `CLIPModelError.unrecognizedDirectory` when neither layout is complete (naming
     ///   what is missing), `unsupportedArchitecture` / `invalidConfiguration` for the
-    ///   configuration.
+    ///   configuration, `imageProcessing` for invalid preprocessing settings.
     public init(contentsOf url: URL) throws(CLIPModelError) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -61,6 +73,7 @@ public struct CLIPModelDirectory: Sendable {
 
         let huggingFaceWeights = exists(FileName.weightIndex) ? FileName.weightIndex
             : exists(FileName.weights) ? FileName.weights : nil
+        var openCLIPData: Data?
         if exists(FileName.configuration), let weights = huggingFaceWeights {
             layout = .huggingFace
             configurationFile = url.appendingPathComponent(FileName.configuration)
@@ -71,7 +84,10 @@ public struct CLIPModelDirectory: Sendable {
             layout = .openCLIP
             configurationFile = url.appendingPathComponent(FileName.openCLIPConfiguration)
             weightsFile = url.appendingPathComponent(FileName.openCLIPWeights)
-            architecture = try OpenCLIPConfiguration(contentsOf: configurationFile).modelConfiguration
+            // Read once: the model and the preprocessing settings both come from this file.
+            let data = try OpenCLIPConfiguration.read(configurationFile)
+            openCLIPData = data
+            architecture = try OpenCLIPConfiguration(data: data, file: FileName.openCLIPConfiguration).modelConfiguration
                 .architecture(file: FileName.openCLIPConfiguration)
         } else {
             var reasons: [String] = []
@@ -89,6 +105,9 @@ public struct CLIPModelDirectory: Sendable {
             }
             throw .unrecognizedDirectory(path: url.path, reason: reasons.joined(separator: "; "))
         }
+        tokenizerSource = Self.tokenizerRule(files: Self.tokenizerFiles(in: url), text: architecture.text)
+        (preprocessing, preprocessingFile) = try Self.preprocessing(
+            in: url, layout: layout, configuration: openCLIPData, imageSize: architecture.vision.imageSize)
     }
 
     /// The URL of `name` inside the directory when that file exists.

@@ -415,10 +415,18 @@ public struct OpenCLIPConfiguration: Codable, Sendable, Equatable {
 
     /// Reads and decodes `open_clip_config.json`.
     public init(contentsOf url: URL) throws(CLIPModelError) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        try self.init(data: try Self.read(url), file: url.lastPathComponent)
+    }
+
+    /// Decodes the contents of an OpenCLIP configuration; `file` names it in errors.
+    public init(data: Data, file: String) throws(CLIPModelError) {
+        self = try decodeConfiguration(OpenCLIPConfiguration.self, from: data, file: file)
+    }
+
+    /// The bytes of `url`.
+    static func read(_ url: URL) throws(CLIPModelError) -> Data {
+        do { return try Data(contentsOf: url) } catch {
             throw .missingFile(path: url.path, reason: "cannot be read")
         }
-        self = try decodeConfiguration(OpenCLIPConfiguration.self, from: data, file: url.lastPathComponent)
     }
 }

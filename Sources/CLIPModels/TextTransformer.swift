@@ -82,7 +82,7 @@ public struct TextTransformer: Sendable {
         do {
             result = try Tensor(shape: [batch, e])
         } catch {
-            throw .underlying(context: "text transformer", message: "\(error)")
+            throw .tensor(error, context: "text transformer")
         }
         let precision = encoder.layers.first?.qkv.precision ?? .float32
         try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in

@@ -67,7 +67,7 @@ public struct VisionTransformer: Sendable {
         do {
             result = try Tensor(shape: [batch, e])
         } catch {
-            throw .underlying(context: "vision transformer", message: "\(error)")
+            throw .tensor(error, context: "vision transformer")
         }
         try workspaces.withWorkspace(
             rows: chunk * a.tokenCount, width: a.encoder.width,

@@ -117,7 +117,7 @@ private func copy(_ file: String, from model: String, to directory: URL) throws 
     try copy("model.safetensors", from: "hf-quickgelu", to: directory)
     let config = #"{"text_config": {"max_position_embeddings": 20, "eos_token_id": 2}}"#
     try Data(config.utf8).write(to: directory.appendingPathComponent("config.json"))
-    let tokenizer = try #require(try CLIPModel.loadTokenizer(for: try CLIPModelDirectory(contentsOf: directory)))
+    let tokenizer = try #require(try CLIPModelDirectory(contentsOf: directory).makeTokenizer())
     #expect(tokenizer.tokenize(["a photo of a cat"]) == [[49406, 320, 1125, 539, 320, 2368, 49407]])
     #expect(tokenizer.contextLength == 20)
     #expect(tokenizer.tokenize(String(repeating: "cat ", count: 30)).count == 20)

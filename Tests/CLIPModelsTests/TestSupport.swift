@@ -3,6 +3,7 @@ import Testing
 import TensorCore
 @testable import CLIPModels
 import ImageProcessing
+import SafeTensors
 
 /// The committed fixture directory (see Fixtures/README.md).
 let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!

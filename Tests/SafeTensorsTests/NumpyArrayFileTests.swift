@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TensorCore
-@testable import ImageProcessing
+@testable import SafeTensors
 
 @Suite struct NumpyArrayFileTests {
     /// `numpy.save(f, (np.arange(6, dtype=np.float32).reshape(2, 3) / 4 - 0.5))` with numpy 2.4.6.
