@@ -23,6 +23,8 @@ let package = Package(
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only a command plugin for building the docs (Scripts/build-docs.sh); library users build nothing of it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev liblapacke-dev libdnnl-dev libjpeg-dev libpng-dev zlib1g-dev).

@@ -12,8 +12,8 @@ extension CLIPModel {
     }
 
     /// Loads the demonstration model shipped with this package: it runs offline with no set-up,
-    /// but it only knows synthetic shapes and colors. Use ``init(contentsOf:)`` with a real
-    /// checkpoint for photographs.
+    /// but it only knows synthetic shapes and colors. Use `init(contentsOf:precision:)` or
+    /// ``init(named:hub:progress:)`` with a real checkpoint for photographs.
     /// - Throws: `CLIPModelError` if the bundled files are missing or damaged.
     public static func bundledDemonstrationModel() throws -> CLIPModel {
         guard let directory = bundledDemonstrationModelDirectory else {

@@ -93,7 +93,9 @@ public struct EmbeddingIndex: Sendable {
     }
 
     /// Loads an index saved by ``write(to:)``.
-    /// - Parameter model: when given, the fingerprint the index must have been made with.
+    /// - Parameters:
+    ///   - url: the file written by ``write(to:)``.
+    ///   - model: when given, the fingerprint the index must have been made with.
     /// - Throws: `CLIPError.invalidFile` / `.modelMismatch`, or `SafeTensorsError`.
     public init(contentsOf url: URL, expectingModel model: String? = nil) throws {
         let file = try SafeTensorsFile(contentsOf: url)

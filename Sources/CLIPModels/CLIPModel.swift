@@ -38,11 +38,13 @@ public final class CLIPModel: Sendable {
 
     /// Loads a model from a Hugging Face or OpenCLIP checkpoint directory (see
     /// ``CLIPModelDirectory`` for the files looked for).
+    /// - Parameters:
+    ///   - url: the checkpoint directory.
+    ///   - precision: the number format of the matrix products (``ModelPrecision``):
+    ///     `.float32`, the reference path, by default; `.bfloat16` or `.int8` for speed and memory.
+    ///     The weights are reordered for it once, while the model opens.
     /// - Throws: `CLIPModelError` naming the file, key or setting that is missing, unsupported
     ///   or inconsistent.
-    /// - Parameter precision: the number format of the matrix products (``ModelPrecision``):
-    ///   `.float32`, the reference path, by default; `.bfloat16` or `.int8` for speed and memory.
-    ///   The weights are reordered for it once, while the model opens.
     public convenience init(contentsOf url: URL, precision: ModelPrecision = .float32) throws(CLIPModelError) {
         try self.init(directory: try CLIPModelDirectory(contentsOf: url), precision: precision)
     }
@@ -83,9 +85,9 @@ public final class CLIPModel: Sendable {
     ///     must be present with the right shape and no other key may be (besides ignorable ones
     ///     such as `position_ids`).
     ///   - name: how `weights` is named in errors.
+    ///   - precision: the number format of the matrix products (default `.float32`).
     /// - Throws: `CLIPModelError.checkpointMismatch` naming every missing, unexpected and
     ///   wrong-shaped key; `weightFile` when a tensor cannot be read.
-    ///   - precision: the number format of the matrix products (default `.float32`).
     public convenience init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any WeightSource,
                             name: String = "weights", precision: ModelPrecision = .float32) throws(CLIPModelError) {
         try self.init(architecture: architecture, layout: layout,

@@ -107,7 +107,9 @@ public struct ImageLoader: Sendable {
     }
 
     /// Decodes encoded image bytes.
-    /// - Parameter source: names the input in errors (a path, a URL, ...).
+    /// - Parameters:
+    ///   - data: the encoded bytes (JPEG or PNG, or a format a custom decoder reads).
+    ///   - source: names the input in errors (a path, a URL, ...).
     /// - Throws: `ImageProcessingError` (empty, unrecognized, corrupt, truncated, too large, ...)
     ///   or whatever a custom decoder throws.
     public func image(from data: Data, source: String = "<memory>") throws -> RGBImage {

@@ -71,7 +71,11 @@ public struct RGBImage: Sendable, Equatable {
     /// Converts a raw 8-bit buffer (for example pixels from another image library) to RGB:
     /// gray is replicated to the three channels, alpha is handled per `alpha`.
     /// - Parameters:
+    ///   - width: pixels per row, at least 1.
+    ///   - height: rows, at least 1.
     ///   - pixels: `width * height * layout.channelCount` bytes, row-major, interleaved.
+    ///   - layout: the channels of each pixel in `pixels`.
+    ///   - alpha: what to do with an alpha channel; dropped by default.
     /// - Throws: `.invalidDimensions` or `.pixelBufferSizeMismatch`.
     public init(
         width: Int, height: Int, pixels: some Collection<UInt8>, layout: PixelLayout,

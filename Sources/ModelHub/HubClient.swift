@@ -26,7 +26,9 @@ public struct HubClient: Sendable {
     /// Files already cached are used in place. Optional files the cache knows nothing about are
     /// fetched when downloads are allowed; failing to fetch them does not fail a cached model
     /// (a missing optional file is recorded as `.no_exist`, so it is asked for only once).
-    /// - Parameter progress: called as files download (on a background thread).
+    /// - Parameters:
+    ///   - id: the repository and revision.
+    ///   - progress: called as files download (on a background thread).
     /// - Throws: `ModelHubError`: `.offline` when a needed file is not cached and downloads are
     ///   forbidden; `.onlyPickleWeights` naming the safetensors file needed; `.notFound`,
     ///   `.unauthorized`, `.forbidden`, `.network` and the integrity errors of a download.

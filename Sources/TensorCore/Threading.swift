@@ -10,7 +10,7 @@ import Glibc
 /// One pool of threads does all numerical work of a process: when an OpenMP runtime is loaded
 /// (libgomp, which oneDNN — the library behind the model's matrix products — is built with on
 /// Debian), parallel loops run as OpenMP parallel regions, on the same team of threads oneDNN
-/// uses, and oneDNN is asked for the same thread count (``applyToOpenMP()``). So the threads of
+/// uses, and oneDNN is asked for the same thread count (`applyToOpenMP()`). So the threads of
 /// a matrix product and those of the layer norm after it are the same threads, and none spins
 /// waiting while another computes. Without an OpenMP runtime, loops run on Dispatch's pool.
 /// OpenBLAS's own thread pool is set to one thread (TensorCore splits large products itself).

@@ -29,6 +29,7 @@ public final class CLIPTokenizer: Sendable {
 
     /// A tokenizer with the given vocabulary.
     /// - Parameters:
+    ///   - vocabulary: the byte-level BPE vocabulary, merges and special tokens.
     ///   - contextLength: at least 2; 77 for all released CLIP models.
     ///   - wordCacheCapacity: number of encoded words kept; the cache is emptied when it is full.
     public init(vocabulary: CLIPVocabulary, contextLength: Int = CLIPTokenizer.defaultContextLength,
