@@ -7,7 +7,7 @@ extension CLIPModel {
     public static var bundledDemonstrationModelDirectory: URL? {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else { return nil }
         let directory = resources.appendingPathComponent("mini-clip")
-        return FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path)
+        return FileManager.default.fileExists(atPath: directory.appendingPathComponent(CLIPModelDirectory.FileName.configuration).path)
             ? directory : nil
     }
 

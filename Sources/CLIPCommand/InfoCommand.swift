@@ -54,7 +54,8 @@ struct WeightsReport {
     let text: String
 
     init(path: String) throws {
-        let checkpoint = try SafeTensorsCheckpoint(contentsOf: URL(fileURLWithPath: path))
+        let checkpoint = try SafeTensorsCheckpoint(
+            contentsOf: URL(fileURLWithPath: path), preferredFiles: CLIPModelDirectory.FileName.singleWeightFiles)
         var lines: [String] = []
         if let index = checkpoint.indexPath {
             lines.append("index: \(index) (\(checkpoint.files.count) shard\(checkpoint.files.count == 1 ? "" : "s"))")

@@ -31,6 +31,8 @@ public struct CLIPModelDirectory: Sendable {
         public static let merges = "merges.txt"
         /// A `tokenizers` tokenizer file holding both.
         public static let tokenizer = "tokenizer.json"
+        /// The single-file weights of both layouts, in the loader's order of preference.
+        public static let singleWeightFiles = [weights, openCLIPWeights]
         /// OpenAI's BPE merges file (open_clip's form; also read gzip-compressed, with `.gz`).
         public static let openAIMerges = "bpe_simple_vocab_16e6.txt"
     }

@@ -8,11 +8,9 @@ import TensorCore
 /// when opening that every tensor the index maps exists in its shard. Tensors a shard holds
 /// that the index does not map are not visible.
 public final class SafeTensorsCheckpoint: WeightSource {
-    /// The standard index file name of a sharded Hugging Face checkpoint.
+    /// The index file name of a sharded checkpoint, as huggingface_hub's safetensors sharding
+    /// writes it (the sharding format's own convention, whatever the model).
     public static let indexFileName = "model.safetensors.index.json"
-    /// Single-file names looked for in a directory, in order of preference (Hugging Face, then
-    /// OpenCLIP).
-    public static let singleFileNames = ["model.safetensors", "open_clip_model.safetensors"]
     /// The largest index file accepted, in bytes.
     public static let maximumIndexLength = 100_000_000
 
@@ -43,12 +41,13 @@ public final class SafeTensorsCheckpoint: WeightSource {
     /// Opens a checkpoint at `url`, which may be:
     /// - a `.json` file: a sharded checkpoint's index;
     /// - any other file: a single safetensors file;
-    /// - a directory: its `model.safetensors.index.json` if present, otherwise
-    ///   `model.safetensors`, otherwise `open_clip_model.safetensors`, otherwise its only
-    ///   `*.safetensors` file.
+    /// - a directory: its ``indexFileName`` if present, otherwise the first of `preferredFiles`
+    ///   it holds, otherwise its only `*.safetensors` file.
+    /// - Parameter preferredFiles: single-file names to look for in a directory, in order (the
+    ///   model layer knows its checkpoint layouts' names; this module does not).
     /// - Throws: `SafeTensorsError` naming the file and problem; `noWeightsFound` when a
     ///   directory has no (or several ambiguous) candidates.
-    public convenience init(contentsOf url: URL) throws(SafeTensorsError) {
+    public convenience init(contentsOf url: URL, preferredFiles: [String] = []) throws(SafeTensorsError) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -67,7 +66,7 @@ public final class SafeTensorsCheckpoint: WeightSource {
             try self.init(indexAt: index)
             return
         }
-        for name in Self.singleFileNames {
+        for name in preferredFiles {
             let candidate = url.appendingPathComponent(name)
             if manager.fileExists(atPath: candidate.path) {
                 self.init(file: try SafeTensorsFile(contentsOf: candidate))

@@ -123,14 +123,15 @@ struct ShardedCheckpointTests {
         var openCLIP = SafeTensorsWriter()
         try openCLIP.add(Tensor(shape: [1], scalars: [5]), named: "logit_scale")
         try openCLIP.write(to: directory.appendingPathComponent("open_clip_model.safetensors"))
-        let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory)
+        let layouts = ["model.safetensors", "open_clip_model.safetensors"]
+        let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory, preferredFiles: layouts)
         #expect(checkpoint.indexPath == nil)
         #expect(try Self.summary(checkpoint) == ["logit_scale": [5]])
 
         var hf = SafeTensorsWriter(metadata: ["format": "pt"])
         try hf.add(Tensor(shape: [2], scalars: [7, 8]), named: "text_projection.weight")
         try hf.write(to: directory.appendingPathComponent("model.safetensors"))
-        let preferred = try SafeTensorsCheckpoint(contentsOf: directory)
+        let preferred = try SafeTensorsCheckpoint(contentsOf: directory, preferredFiles: layouts)
         #expect(try Self.summary(preferred) == ["text_projection.weight": [7, 8]])
         #expect(preferred.metadata == ["format": "pt"])
 
