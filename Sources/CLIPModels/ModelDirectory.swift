@@ -30,6 +30,12 @@ public struct CLIPModelDirectory: Sendable {
         public static let merges = "merges.txt"
         /// A `tokenizers` tokenizer file holding both.
         public static let tokenizer = "tokenizer.json"
+        /// What every shard file that ``weightIndex`` lists ends with.
+        public static let shardSuffix = ".safetensors"
+        /// Pickled Hugging Face weights (never read; ``weights`` is the safetensors equivalent).
+        public static let pickleWeights = "pytorch_model.bin"
+        /// Pickled OpenCLIP weights (never read; ``openCLIPWeights`` is the safetensors equivalent).
+        public static let openCLIPPickleWeights = "open_clip_pytorch_model.bin"
     }
 
     /// The directory.
