@@ -96,13 +96,15 @@ let package = Package(
             name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
 
         // Tests.
+        // The fake Hub (an in-process HTTP server) shared by ModelHubTests and CLIPTests; not a product.
+        .target(name: "HubTestSupport", dependencies: ["ModelHub"], path: "Tests/HubTestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "CLIP"]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "HubTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
         .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP"], exclude: ["Fixtures"]),
     ],

@@ -31,6 +31,33 @@ extension CLIPModel {
         let path = (name as NSString).expandingTildeInPath
         if FileManager.default.fileExists(atPath: path) { return URL(fileURLWithPath: path, isDirectory: true) }
         guard let id = try? HubRepositoryID(parsing: name) else { return URL(fileURLWithPath: path, isDirectory: true) }
-        return try HubClient(configuration: hub).modelDirectory(for: id, progress: progress)
+        return try HubClient(configuration: hub).modelDirectory(for: id, plan: hubSnapshotPlan, progress: progress)
     }
+
+    /// The files of a CLIP checkpoint in a Hub repository, in the order ``CLIPModelDirectory``
+    /// prefers them: the Hugging Face layout (configuration + one weights file, else the weight
+    /// index and the shards it lists), else the OpenCLIP layout; the tokenizer files (vocabulary
+    /// and merges, else a `tokenizers` file) and the preprocessing settings when present.
+    /// Pickled weights are only looked up, to name the safetensors file that is needed instead.
+    /// ``resolveDirectory(named:hub:progress:)`` passes it to
+    /// `HubClient.modelDirectory(for:plan:progress:)`.
+    public static let hubSnapshotPlan: SnapshotPlan = {
+        typealias Name = CLIPModelDirectory.FileName
+        return SnapshotPlan(
+            alternatives: [
+                [.file(Name.configuration), .file(Name.weights)],
+                [.file(Name.configuration), .index(Name.weightIndex, listingFilesEndingWith: Name.shardSuffix)],
+                [.file(Name.openCLIPConfiguration), .file(Name.openCLIPWeights)],
+            ],
+            optionalFiles: [
+                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.tokenizer]]),
+                .init(Name.preprocessorConfiguration),
+            ],
+            unsupportedFiles: [
+                .init(Name.pickleWeights, needed: Name.weights),
+                .init(Name.openCLIPPickleWeights, needed: Name.openCLIPWeights),
+            ],
+            noCheckpointReason: "expected \(Name.configuration) + \(Name.weights) (or \(Name.weightIndex) and its shards), "
+                + "or \(Name.openCLIPConfiguration) + \(Name.openCLIPWeights)")
+    }()
 }

@@ -35,6 +35,12 @@ public struct CLIPModelDirectory: Sendable {
         public static let singleWeightFiles = [weights, openCLIPWeights]
         /// OpenAI's BPE merges file (open_clip's form; also read gzip-compressed, with `.gz`).
         public static let openAIMerges = "bpe_simple_vocab_16e6.txt"
+        /// What every shard file that ``weightIndex`` lists ends with.
+        public static let shardSuffix = ".safetensors"
+        /// Pickled Hugging Face weights (never read; ``weights`` is the safetensors equivalent).
+        public static let pickleWeights = "pytorch_model.bin"
+        /// Pickled OpenCLIP weights (never read; ``openCLIPWeights`` is the safetensors equivalent).
+        public static let openCLIPPickleWeights = "open_clip_pytorch_model.bin"
     }
 
     /// The directory.

@@ -24,11 +24,12 @@ public enum ModelHubError: Error, Equatable, Sendable, CustomStringConvertible {
     case sizeMismatch(file: String, expected: Int64, actual: Int64)
     /// The downloaded file's SHA-256 differs from the ETag (the content hash) the server gave.
     case checksumMismatch(file: String, expected: String, actual: String)
-    /// The checkpoint exists only as pickles (`.bin`/`.pt`), which are never downloaded or read.
+    /// The checkpoint exists only in files the ``SnapshotPlan`` marks as unsupported (such as
+    /// pickles), which are never downloaded or read; `needed` is the file that would be needed.
     case onlyPickleWeights(repository: String, found: [String], needed: String)
-    /// The repository holds no checkpoint layout this library reads.
+    /// The repository holds none of the ``SnapshotPlan``'s alternatives; `reason` says what was expected.
     case noCheckpoint(repository: String, reason: String)
-    /// A file named by the repository (e.g. a shard in the weight index) is unusable.
+    /// A file named by the repository (e.g. one an index lists) or by the snapshot plan is unusable.
     case invalidRepositoryFile(repository: String, file: String, reason: String)
     /// Reading or writing the cache failed.
     case fileSystem(path: String, message: String)
@@ -67,7 +68,7 @@ public enum ModelHubError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(repository) has only pickle weights (\(found.joined(separator: ", "))), which are never "
                 + "downloaded or loaded; \(needed) is needed"
         case let .noCheckpoint(repository, reason):
-            return "\(repository): no CLIP checkpoint: \(reason)"
+            return "\(repository): no usable checkpoint: \(reason)"
         case let .invalidRepositoryFile(repository, file, reason):
             return "\(repository): \(file): \(reason)"
         case let .fileSystem(path, message):

@@ -3,7 +3,7 @@ import Foundation
 /// SHA-256 (FIPS 180-4), incremental. The Hub's ETag of a file stored with Git LFS is the
 /// SHA-256 of its content; downloads are checked against it. Foundation on Linux has no hash
 /// functions, and this is the only one needed.
-struct SHA256Hasher {
+package struct SHA256Hasher {
     private static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -21,7 +21,8 @@ struct SHA256Hasher {
     private var length: UInt64 = 0
     private var schedule = [UInt32](repeating: 0, count: 64)
 
-    init() { pending.reserveCapacity(64) }
+    /// An empty message.
+    package init() { pending.reserveCapacity(64) }
 
     /// Adds bytes to the message.
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -45,12 +46,12 @@ struct SHA256Hasher {
     }
 
     /// Adds bytes to the message.
-    mutating func update(_ data: Data) {
+    package mutating func update(_ data: Data) {
         data.withUnsafeBytes { update($0) }
     }
 
     /// The digest as 64 lowercase hexadecimal digits.
-    mutating func finalizeHex() -> String {
+    package mutating func finalizeHex() -> String {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
         while (pending.count + tail.count) % 64 != 56 { tail.append(0) }

@@ -1,5 +1,5 @@
-import CLIP
 import Foundation
+import HubTestSupport
 import Testing
 @testable import ModelHub
 
@@ -35,8 +35,8 @@ struct HubBasicsTests {
         #expect(defaults.cacheDirectory.path == "/tmp/xdg/huggingface/hub")
         #expect(!defaults.isOffline)
         let id = try HubRepositoryID(parsing: "o/n@refs/pr/1")
-        #expect(defaults.resolveURL(for: id, revision: id.revision, file: "sub dir/config.json")?.absoluteString
-            == "https://huggingface.co/o/n/resolve/refs%2Fpr%2F1/sub%20dir/config.json")
+        #expect(defaults.resolveURL(for: id, revision: id.revision, file: "sub dir/settings.json")?.absoluteString
+            == "https://huggingface.co/o/n/resolve/refs%2Fpr%2F1/sub%20dir/settings.json")
     }
 
     @Test func sha256MatchesKnownDigests() {
@@ -57,86 +57,114 @@ struct HubBasicsTests {
     }
 }
 
+/// A made-up layout: `manifest.json` + `data.blob` (or an index of `.part` files), else
+/// `other.json` + `other.blob`; optional `words.txt` + `pairs.txt` else `combined.json`, and
+/// `settings.json`; `.pickle` files mean "only unsupported content".
+let testPlan = SnapshotPlan(
+    alternatives: [
+        [.file("manifest.json"), .file("data.blob")],
+        [.file("manifest.json"), .index("data.index.json", listingFilesEndingWith: ".part")],
+        [.file("other.json"), .file("other.blob")],
+    ],
+    optionalFiles: [.init(firstCompleteOf: [["words.txt", "pairs.txt"], ["combined.json"]]), .init("settings.json")],
+    unsupportedFiles: [.init("data.pickle", needed: "data.blob"), .init("other.pickle", needed: "other.blob")],
+    noCheckpointReason: "expected manifest.json + data.blob, or other.json + other.blob")
+
+/// `count` bytes of a repeating, non-trivial pattern.
+func patternData(_ count: Int, seed: UInt8 = 7) -> Data {
+    var data = Data(count: count)
+    data.withUnsafeMutableBytes { bytes in
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 31) &+ seed }
+    }
+    return data
+}
+
+/// The blob of the test repositories (big enough to be dropped and resumed).
+let blob = patternData(300_000)
+let manifest = Data(#"{"kind": "test"}"#.utf8)
+
+/// `manifest.json` + `data.blob` (an LFS file), nothing optional.
+func simpleRepository(_ extra: [String: Data] = [:]) -> FakeHub.Repository {
+    FakeHub.Repository(commit: commitA, files: ["manifest.json": manifest, "data.blob": blob].merging(extra) { $1 },
+                       lfsFiles: ["data.blob"])
+}
+
+/// A fake Hub serving `repositories`, a fresh cache, and a client of both.
+struct HubFixture {
+    let hub = FakeHub()
+    let server: TestHTTPServer
+    let cache: URL
+
+    init(_ repositories: [String: FakeHub.Repository]) throws {
+        for (name, repository) in repositories { hub.add(name, repository) }
+        server = try startServer(for: hub)
+        cache = try temporaryCache()
+    }
+
+    func client(token: String? = nil, offline: Bool = false) -> HubClient {
+        HubClient(configuration: hubConfiguration(cache, server, token: token, offline: offline))
+    }
+
+    func resolve(_ name: String, plan: SnapshotPlan = testPlan, token: String? = nil) throws(ModelHubError) -> URL {
+        try client(token: token).modelDirectory(for: try HubRepositoryID(parsing: name), plan: plan)
+    }
+
+    /// The GET paths below `/resolve/` and the LFS store, in order.
+    var gets: [String] { server.requests.filter { $0.method == "GET" }.map(\.path) }
+
+    func finish() {
+        server.stop()
+        try? FileManager.default.removeItem(at: cache)
+    }
+}
+
 @Suite("Hugging Face cache and downloads", .serialized)
 struct HubDownloadTests {
-    func tinyRepository(lfs: Set<String> = ["model.safetensors"]) throws -> FakeHub.Repository {
-        FakeHub.Repository(commit: commitA, files: try filesOf(tinyVocabModel), lfsFiles: lfs)
-    }
-
-    func configuration(_ cache: URL, _ server: TestHTTPServer, token: String? = nil, offline: Bool = false) -> HubConfiguration {
-        HubConfiguration(cacheDirectory: cache, endpoint: server.endpoint, isOffline: offline, token: token, timeout: 20)
-    }
-
-    /// Checks that `snapshot/<file>` is a relative link to `../../blobs/<etag>` holding `data`.
-    func expectCachedFile(_ snapshot: URL, _ file: String, equals data: Data, etag: String,
-                          sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let path = snapshot.appendingPathComponent(file).path
-        let destination = try FileManager.default.destinationOfSymbolicLink(atPath: path)
-        #expect(destination == "../../blobs/\(etag)", sourceLocation: sourceLocation)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == data, "\(file) is byte-identical", sourceLocation: sourceLocation)
-    }
-
     @Test func downloadsIntoTheHuggingFaceLayoutThenResolvesOffline() throws {
-        let hub = FakeHub()
-        let files = try filesOf(tinyVocabModel)
-        hub.add("tiny/clip", try tinyRepository())
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-
+        let fixture = try HubFixture(["o/n": simpleRepository()])
+        defer { fixture.finish() }
         let finished = LockedList<HubDownloadProgress>()
-        let client = HubClient(configuration: configuration(cache, server, token: "hf_secret"))
-        let snapshot = try client.modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip")) { progress in
+        let id = try HubRepositoryID(parsing: "o/n")
+        let client = fixture.client(token: "hf_secret")
+        let snapshot = try client.modelDirectory(for: id, plan: testPlan) { progress in
             if progress.isFinished { finished.append(progress) }
         }
-        let repo = cache.appendingPathComponent("models--tiny--clip")
+        let repo = fixture.cache.appendingPathComponent("models--o--n")
         #expect(snapshot.standardizedFileURL == repo.appendingPathComponent("snapshots/\(commitA)").standardizedFileURL)
         #expect(try String(contentsOf: repo.appendingPathComponent("refs/main"), encoding: .utf8) == commitA)
-        let weights = files["model.safetensors"]!
-        try expectCachedFile(snapshot, "model.safetensors", equals: weights, etag: FakeHub.sha256(weights))
-        try expectCachedFile(snapshot, "config.json", equals: files["config.json"]!, etag: FakeHub.gitStyleETag(files["config.json"]!))
-        for missing in ["vocab.json", "tokenizer.json", "preprocessor_config.json"] {
+        try expectCachedFile(snapshot, "data.blob", equals: blob, etag: FakeHub.sha256(blob))
+        try expectCachedFile(snapshot, "manifest.json", equals: manifest, etag: FakeHub.gitStyleETag(manifest))
+        for missing in ["words.txt", "combined.json", "settings.json"] {
             #expect(FileManager.default.fileExists(atPath: repo.appendingPathComponent(".no_exist/\(commitA)/\(missing)").path), "\(missing)")
         }
-        #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("blobs/\(FakeHub.sha256(weights)).incomplete").path))
-        #expect(finished.items.map(\.file).sorted() == ["config.json", "model.safetensors"])
-        #expect(finished.items.first { $0.file == "model.safetensors" }?.completedBytes == Int64(weights.count))
+        #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent(".no_exist/\(commitA)/pairs.txt").path),
+                "the group stops at its first missing file")
+        #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("blobs/\(FakeHub.sha256(blob)).incomplete").path))
+        #expect(finished.items.map(\.file).sorted() == ["data.blob", "manifest.json"])
+        #expect(finished.items.first { $0.file == "data.blob" }?.completedBytes == Int64(blob.count))
 
-        // The token went to the endpoint; pickles and other files were never fetched.
-        let requests = server.requests
+        // The token went to the endpoint; unsupported and other files were never fetched.
+        let requests = fixture.server.requests
         #expect(requests.allSatisfy { $0.headers["authorization"] == "Bearer hf_secret" })
-        #expect(!requests.contains { $0.path.contains(".bin") || $0.path.contains(".pt") })
-        #expect(requests.filter { $0.method == "GET" }.map(\.path).sorted()
-            == ["/lfs-store/\(FakeHub.sha256(weights))", "/tiny/clip/resolve/main/config.json"])
-
-        // The downloaded snapshot loads.
-        let model = try CLIPModel(contentsOf: snapshot)
-        #expect(model.architecture.embeddingDimension > 0)
+        #expect(!requests.contains { $0.path.contains(".pickle") || $0.path.contains("other") || $0.path.contains("index") })
+        #expect(fixture.gets.sorted() == ["/lfs-store/\(FakeHub.sha256(blob))", "/o/n/resolve/main/manifest.json"])
 
         // Again, online and offline: everything comes from the cache, with zero requests.
-        let before = server.requests.count
-        #expect(try client.modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip")) == snapshot)
-        let offline = HubClient(configuration: configuration(cache, server, offline: true))
-        #expect(try offline.modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip@\(commitA)")) == snapshot)
-        _ = try CLIPModel(named: "tiny/clip", hub: configuration(cache, server))
-        #expect(server.requests.count == before)
+        let before = fixture.server.requests.count
+        #expect(try client.modelDirectory(for: id, plan: testPlan) == snapshot)
+        let offline = fixture.client(offline: true)
+        #expect(try offline.modelDirectory(for: try HubRepositoryID(parsing: "o/n@\(commitA)"), plan: testPlan) == snapshot)
+        #expect(fixture.server.requests.count == before)
     }
 
     @Test func followsRedirectsOfEveryKindAndKeepsTheTokenOnTheHub() throws {
         for style in [FakeHub.RedirectStyle.absoluteSameHost, .otherHost] {
-            let hub = FakeHub()
-            hub.redirectStyle = style
-            hub.add("tiny/clip", try tinyRepository())
-            let server = try startServer(for: hub)
-            defer { server.stop() }
-            let cache = try temporaryCache()
-            defer { try? FileManager.default.removeItem(at: cache) }
-            let snapshot = try HubClient(configuration: configuration(cache, server, token: "tok"))
-                .modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip"))
-            let weights = try Data(contentsOf: tinyVocabModel.appendingPathComponent("model.safetensors"))
-            try expectCachedFile(snapshot, "model.safetensors", equals: weights, etag: FakeHub.sha256(weights))
-            let storage = server.requests.filter { $0.path.hasPrefix("/lfs-store/") }
+            let fixture = try HubFixture(["o/n": simpleRepository()])
+            defer { fixture.finish() }
+            fixture.hub.redirectStyle = style
+            let snapshot = try fixture.resolve("o/n", token: "tok")
+            try expectCachedFile(snapshot, "data.blob", equals: blob, etag: FakeHub.sha256(blob))
+            let storage = fixture.server.requests.filter { $0.path.hasPrefix("/lfs-store/") }
             #expect(!storage.isEmpty)
             if style == .otherHost {
                 #expect(storage.allSatisfy { $0.headers["authorization"] == nil && $0.headers["host"]?.hasPrefix("localhost") == true })
@@ -147,298 +175,307 @@ struct HubDownloadTests {
         }
     }
 
-    @Test func downloadsShardedAndOpenCLIPCheckpoints() throws {
-        let hub = FakeHub()
-        let sharded = modelFixtures.appendingPathComponent("hf-gelu-sharded")
-        let shardedFiles = try filesOf(sharded)
-        hub.add("org/sharded", FakeHub.Repository(
-            commit: commitA, files: shardedFiles, lfsFiles: Set(shardedFiles.keys.filter { $0.hasSuffix(".safetensors") })))
-        let openCLIP = try filesOf(modelFixtures.appendingPathComponent("openclip-gelu"))
-        var openCLIPWithPickle = openCLIP
-        openCLIPWithPickle["open_clip_pytorch_model.bin"] = Data("pickle".utf8)
-        hub.add("org/openclip", FakeHub.Repository(
-            commit: commitA, files: openCLIPWithPickle, lfsFiles: ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]))
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        let client = HubClient(configuration: configuration(cache, server))
-
-        let shardedSnapshot = try client.modelDirectory(for: try HubRepositoryID(parsing: "org/sharded"))
-        for (name, data) in shardedFiles {
-            #expect(try Data(contentsOf: shardedSnapshot.appendingPathComponent(name)) == data, "\(name)")
-        }
-        let reference = try CLIPModel(contentsOf: sharded)
-        let loaded = try CLIPModel(contentsOf: shardedSnapshot)
-        #expect(loaded.fingerprint == reference.fingerprint)
-
-        let openCLIPSnapshot = try client.modelDirectory(for: try HubRepositoryID(parsing: "org/openclip"))
-        for (name, data) in openCLIP {
-            #expect(try Data(contentsOf: openCLIPSnapshot.appendingPathComponent(name)) == data, "\(name)")
-        }
-        #expect(!FileManager.default.fileExists(atPath: openCLIPSnapshot.appendingPathComponent("open_clip_pytorch_model.bin").path))
-        #expect(try CLIPModel(contentsOf: openCLIPSnapshot).layout == .openCLIP)
-        #expect(!server.requests.contains { $0.path.hasSuffix(".bin") })
-    }
-
-    @Test func namesAMissingShardAndRefusesPathsOutsideTheRepository() throws {
-        let hub = FakeHub()
-        var files = try filesOf(modelFixtures.appendingPathComponent("hf-gelu-sharded"))
-        files["model-00002-of-00002.safetensors"] = nil
-        hub.add("org/partial", FakeHub.Repository(commit: commitA, files: files, lfsFiles: []))
-        var escaping = files
-        escaping["model.safetensors.index.json"] = Data(#"{"metadata": {}, "weight_map": {"w": "../../escape.safetensors"}}"#.utf8)
-        hub.add("org/escaping", FakeHub.Repository(commit: commitA, files: escaping, lfsFiles: []))
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        let client = HubClient(configuration: configuration(cache, server))
-        #expect(throws: ModelHubError.notFound(repository: "org/partial", revision: "main", file: "model-00002-of-00002.safetensors")) {
-            try client.modelDirectory(for: try HubRepositoryID(parsing: "org/partial"))
-        }
-        do {
-            _ = try client.modelDirectory(for: try HubRepositoryID(parsing: "org/escaping"))
-            Issue.record("an index naming ../ paths was accepted")
-        } catch {
-            guard case let .invalidRepositoryFile(_, file, reason) = error else { Issue.record("\(error)"); return }
-            #expect(file == "model.safetensors.index.json" && reason.contains("escape.safetensors"))
-        }
-        #expect(!server.requests.contains { $0.path.contains("escape") })
-    }
-
-    @Test func refusesPickleOnlyCheckpointsNamingTheSafetensorsFile() throws {
-        let hub = FakeHub()
-        hub.add("old/clip", FakeHub.Repository(
-            commit: commitA, files: ["config.json": try Data(contentsOf: tinyVocabModel.appendingPathComponent("config.json")),
-                                     "pytorch_model.bin": Data(repeating: 7, count: 4096)],
-            lfsFiles: ["pytorch_model.bin"]))
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        #expect(throws: ModelHubError.onlyPickleWeights(repository: "old/clip", found: ["pytorch_model.bin"], needed: "model.safetensors")) {
-            try HubClient(configuration: configuration(cache, server)).modelDirectory(for: try HubRepositoryID(parsing: "old/clip"))
-        }
-        #expect(server.requests.filter { $0.path.contains("pytorch_model.bin") }.allSatisfy { $0.method == "HEAD" })
-        #expect(!server.requests.contains { $0.method == "GET" && $0.path.hasPrefix("/lfs-store/") })
-    }
-
     @Test func reportsMissingUnauthorizedAndForbiddenRepositories() throws {
-        let hub = FakeHub()
-        var privateRepository = try tinyRepository()
+        var privateRepository = simpleRepository()
         privateRepository.token = "right"
-        hub.add("team/private", privateRepository)
-        var gated = try tinyRepository()
+        var gated = simpleRepository()
         gated.gated = true
-        hub.add("team/gated", gated)
-        hub.add("team/open", try tinyRepository())
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        func resolve(_ name: String, token: String? = nil) throws {
-            _ = try HubClient(configuration: configuration(cache, server, token: token)).modelDirectory(for: try HubRepositoryID(parsing: name))
+        var empty = simpleRepository()
+        empty.files["data.blob"] = nil
+        let fixture = try HubFixture(["team/private": privateRepository, "team/gated": gated, "team/open": simpleRepository(),
+                                      "team/empty": empty])
+        defer { fixture.finish() }
+        #expect(throws: ModelHubError.notFound(repository: "team/absent", revision: "main", file: "the repository")) {
+            try fixture.resolve("team/absent")
         }
-        #expect(throws: ModelHubError.notFound(repository: "team/absent", revision: "main", file: "the repository")) { try resolve("team/absent") }
-        #expect(throws: ModelHubError.notFound(repository: "team/open", revision: "v9", file: "the revision")) { try resolve("team/open@v9") }
-        #expect(throws: ModelHubError.unauthorized(repository: "team/private", file: "config.json", tokenSent: false)) { try resolve("team/private") }
-        #expect(throws: ModelHubError.unauthorized(repository: "team/private", file: "config.json", tokenSent: true)) {
-            try resolve("team/private", token: "wrong")
+        #expect(throws: ModelHubError.notFound(repository: "team/open", revision: "v9", file: "the revision")) {
+            try fixture.resolve("team/open@v9")
         }
-        try resolve("team/private", token: "right")
-        #expect(throws: ModelHubError.forbidden(repository: "team/gated", file: "config.json", tokenSent: true)) {
-            try resolve("team/gated", token: "right")
+        #expect(throws: ModelHubError.unauthorized(repository: "team/private", file: "manifest.json", tokenSent: false)) {
+            try fixture.resolve("team/private")
+        }
+        #expect(throws: ModelHubError.unauthorized(repository: "team/private", file: "manifest.json", tokenSent: true)) {
+            try fixture.resolve("team/private", token: "wrong")
+        }
+        _ = try fixture.resolve("team/private", token: "right")
+        #expect(throws: ModelHubError.forbidden(repository: "team/gated", file: "manifest.json", tokenSent: true)) {
+            try fixture.resolve("team/gated", token: "right")
         }
         // A single missing file is nil, not an error; a required one missing is named.
-        let id = try HubRepositoryID(parsing: "team/open")
-        #expect(try HubClient(configuration: configuration(cache, server)).file("merges.txt", in: id) == nil)
-        var noWeights = try tinyRepository()
-        noWeights.files["model.safetensors"] = nil
-        hub.add("team/empty", noWeights)
-        #expect(throws: ModelHubError.noCheckpoint(
-            repository: "team/empty",
-            reason: "expected config.json + model.safetensors (or model.safetensors.index.json and its shards), "
-                + "or open_clip_config.json + open_clip_model.safetensors")) { try resolve("team/empty") }
-        let message = "\(ModelHubError.unauthorized(repository: "team/private", file: "config.json", tokenSent: false))"
+        #expect(try fixture.client().file("pairs.txt", in: try HubRepositoryID(parsing: "team/open")) == nil)
+        #expect(throws: ModelHubError.noCheckpoint(repository: "team/empty", reason: testPlan.noCheckpointReason)) {
+            try fixture.resolve("team/empty")
+        }
+        let message = "\(ModelHubError.unauthorized(repository: "team/private", file: "manifest.json", tokenSent: false))"
         #expect(message.contains("HF_TOKEN") && message.contains("401"))
     }
 
     @Test func resumesADroppedConnectionWithARange() throws {
-        let hub = FakeHub()
-        hub.add("tiny/clip", try tinyRepository())
-        let weights = try Data(contentsOf: tinyVocabModel.appendingPathComponent("model.safetensors"))
-        let digest = FakeHub.sha256(weights)
-        hub.dropNextDownload(of: "model.safetensors", after: 100_000)
-        hub.dropNextDownload(of: "config.json", after: 10)
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        let snapshot = try HubClient(configuration: configuration(cache, server)).modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip"))
-        try expectCachedFile(snapshot, "model.safetensors", equals: weights, etag: digest)
-        let gets = server.requests.filter { $0.method == "GET" && $0.path == "/lfs-store/\(digest)" }
+        let fixture = try HubFixture(["o/n": simpleRepository()])
+        defer { fixture.finish() }
+        let digest = FakeHub.sha256(blob)
+        fixture.hub.dropNextDownload(of: "data.blob", after: 100_000)
+        fixture.hub.dropNextDownload(of: "manifest.json", after: 10)
+        let snapshot = try fixture.resolve("o/n")
+        try expectCachedFile(snapshot, "data.blob", equals: blob, etag: digest)
+        try expectCachedFile(snapshot, "manifest.json", equals: manifest, etag: FakeHub.gitStyleETag(manifest))
+        let gets = fixture.server.requests.filter { $0.method == "GET" && $0.path == "/lfs-store/\(digest)" }
         #expect(gets.map { $0.headers["range"] } == [nil, "bytes=100000-"])
-        let configGets = server.requests.filter { $0.method == "GET" && $0.path.hasSuffix("config.json") }
-        #expect(configGets.map { $0.headers["range"] } == [nil, "bytes=10-"])
-        _ = try CLIPModel(contentsOf: snapshot)
+        let manifestGets = fixture.server.requests.filter { $0.method == "GET" && $0.path.hasSuffix("manifest.json") }
+        #expect(manifestGets.map { $0.headers["range"] } == [nil, "bytes=10-"])
     }
 
     @Test func resumesAPartialFileLeftByAnEarlierRunAndRecoversFromABadOne() throws {
-        let weights = try Data(contentsOf: tinyVocabModel.appendingPathComponent("model.safetensors"))
-        let digest = FakeHub.sha256(weights)
-        for (prefix, honorsRange) in [(weights.prefix(5000), true), (weights.prefix(5000), false),
+        let digest = FakeHub.sha256(blob)
+        for (prefix, honorsRange) in [(blob.prefix(5000), true), (blob.prefix(5000), false),
                                       (Data(repeating: 0xAB, count: 5000), true)] {
-            let hub = FakeHub()
-            hub.honorsRange = honorsRange
-            hub.add("tiny/clip", try tinyRepository())
-            let server = try startServer(for: hub)
-            defer { server.stop() }
-            let cache = try temporaryCache()
-            defer { try? FileManager.default.removeItem(at: cache) }
-            let blobs = cache.appendingPathComponent("models--tiny--clip/blobs")
+            let fixture = try HubFixture(["o/n": simpleRepository()])
+            defer { fixture.finish() }
+            fixture.hub.honorsRange = honorsRange
+            let blobs = fixture.cache.appendingPathComponent("models--o--n/blobs")
             try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
             try prefix.write(to: blobs.appendingPathComponent("\(digest).incomplete"))
-            let snapshot = try HubClient(configuration: configuration(cache, server)).modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip"))
-            try expectCachedFile(snapshot, "model.safetensors", equals: weights, etag: digest)
-            let gets = server.requests.filter { $0.method == "GET" && $0.path.hasPrefix("/lfs-store/") }
+            let snapshot = try fixture.resolve("o/n")
+            try expectCachedFile(snapshot, "data.blob", equals: blob, etag: digest)
+            let gets = fixture.server.requests.filter { $0.method == "GET" && $0.path.hasPrefix("/lfs-store/") }
             #expect(gets.first?.headers["range"] == "bytes=5000-")
             if prefix.first == 0xAB { #expect(gets.map { $0.headers["range"] } == ["bytes=5000-", nil], "restarted once") }
         }
     }
 
     @Test func rejectsContentThatDoesNotMatchTheETag() throws {
-        let hub = FakeHub()
-        hub.add("tiny/clip", try tinyRepository())
-        hub.corrupt("model.safetensors")
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        let weights = try Data(contentsOf: tinyVocabModel.appendingPathComponent("model.safetensors"))
-        let digest = FakeHub.sha256(weights)
+        let fixture = try HubFixture(["o/n": simpleRepository()])
+        defer { fixture.finish() }
+        fixture.hub.corrupt("data.blob")
+        let digest = FakeHub.sha256(blob)
         do {
-            _ = try HubClient(configuration: configuration(cache, server)).modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip"))
+            _ = try fixture.resolve("o/n")
             Issue.record("a corrupted download was accepted")
         } catch {
             guard case let .checksumMismatch(file, expected, _) = error else { Issue.record("\(error)"); return }
-            #expect(file == "model.safetensors" && expected == digest)
+            #expect(file == "data.blob" && expected == digest)
         }
-        let blobs = cache.appendingPathComponent("models--tiny--clip/blobs")
+        let blobs = fixture.cache.appendingPathComponent("models--o--n/blobs")
         #expect(!FileManager.default.fileExists(atPath: blobs.appendingPathComponent(digest).path))
         #expect(!FileManager.default.fileExists(atPath: blobs.appendingPathComponent("\(digest).incomplete").path))
     }
 
     @Test func respectsOfflineModeAndUsesAPopulatedCacheWithoutRequests() throws {
-        let hub = FakeHub()
-        hub.add("tiny/clip", try tinyRepository())
-        let server = try startServer(for: hub)
-        defer { server.stop() }
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        let id = try HubRepositoryID(parsing: "tiny/clip")
+        let fixture = try HubFixture(["o/n": simpleRepository()])
+        defer { fixture.finish() }
+        let id = try HubRepositoryID(parsing: "o/n")
 
-        // Offline with an empty cache: a clear error, no request.
-        var offline = configuration(cache, server, offline: true)
-        #expect(throws: ModelHubError.offline(repository: "tiny/clip@main", file: "config.json")) {
-            try HubClient(configuration: offline).modelDirectory(for: id)
+        // Offline with an empty cache: a clear error naming the plan's first file, no request.
+        let offline = fixture.client(offline: true)
+        #expect(throws: ModelHubError.offline(repository: "o/n@main", file: "manifest.json")) {
+            try offline.modelDirectory(for: id, plan: testPlan)
         }
-        #expect(throws: ModelHubError.offline(repository: "tiny/clip@main", file: "vocab.json")) {
-            try HubClient(configuration: offline).file("vocab.json", in: id)
+        #expect(throws: ModelHubError.offline(repository: "o/n@main", file: "words.txt")) {
+            try offline.file("words.txt", in: id)
         }
-        #expect(server.requests.isEmpty)
+        #expect(fixture.server.requests.isEmpty)
 
-        // A cache laid out by hand as huggingface_hub does, with all the optional files present.
-        let repo = cache.appendingPathComponent("models--tiny--clip")
-        let snapshot = repo.appendingPathComponent("snapshots/\(commitA)")
-        try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent("blobs"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent("refs"), withIntermediateDirectories: true)
-        try Data(commitA.utf8).write(to: repo.appendingPathComponent("refs/main"))
-        var files = try filesOf(tinyVocabModel)
-        files["preprocessor_config.json"] = Data(#"{"crop_size": 32, "size": {"shortest_edge": 32}}"#.utf8)
-        files["tokenizer.json"] = nil
-        for (name, data) in files {
-            let etag = FakeHub.sha256(data)
-            try data.write(to: repo.appendingPathComponent("blobs/\(etag)"))
-            try FileManager.default.createSymbolicLink(atPath: snapshot.appendingPathComponent(name).path,
-                                                       withDestinationPath: "../../blobs/\(etag)")
-        }
-        for name in ["vocab.json", "merges.txt"] {
-            let marker = repo.appendingPathComponent(".no_exist/\(commitA)/\(name)")
-            try FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data().write(to: marker)
-        }
-        // tokenizer.json is neither cached nor known missing: offline it is skipped, online it is asked for.
-        #expect(try HubClient(configuration: offline).modelDirectory(for: id).path == snapshot.path)
-        #expect(server.requests.isEmpty)
-        let markerURL = repo.appendingPathComponent(".no_exist/\(commitA)/tokenizer.json")
+        // A cache laid out by hand as huggingface_hub does, with some optional files present.
+        let repo = fixture.cache.appendingPathComponent("models--o--n")
+        let snapshot = try writeCache(repo, files: ["manifest.json": manifest, "data.blob": blob, "settings.json": Data("{}".utf8)],
+                                      knownMissing: ["words.txt", "pairs.txt"])
+        // combined.json is neither cached nor known missing: offline it is skipped, online it is asked for.
+        #expect(try offline.modelDirectory(for: id, plan: testPlan).path == snapshot.path)
+        #expect(fixture.server.requests.isEmpty)
+        let markerURL = repo.appendingPathComponent(".no_exist/\(commitA)/combined.json")
         try Data().write(to: markerURL)
-        offline.isOffline = false
-        #expect(try HubClient(configuration: offline).modelDirectory(for: id).path == snapshot.path)
-        #expect(try CLIPModel(named: "tiny/clip", hub: offline).imagePreprocessor.configuration.cropSize?.height == 32)
-        #expect(server.requests.isEmpty, "a complete cache is used without touching the network")
-        #expect(HubConfiguration.fromEnvironment(["HF_HUB_OFFLINE": "1"]).isOffline)
+        #expect(try fixture.client().modelDirectory(for: id, plan: testPlan).path == snapshot.path)
+        #expect(fixture.server.requests.isEmpty, "a complete cache is used without touching the network")
 
         // Online, a file the cache knows nothing about is fetched (pinned to the cached commit).
         try FileManager.default.removeItem(at: markerURL)
-        #expect(try HubClient(configuration: offline).modelDirectory(for: id).path == snapshot.path)
-        #expect(server.requests.map(\.path) == ["/tiny/clip/resolve/\(commitA)/tokenizer.json"])
+        #expect(try fixture.client().modelDirectory(for: id, plan: testPlan).path == snapshot.path)
+        #expect(fixture.server.requests.map(\.path) == ["/o/n/resolve/\(commitA)/combined.json"])
         #expect(FileManager.default.fileExists(atPath: markerURL.path))
+
+        // A cached snapshot missing a required file is completed from the network.
+        try FileManager.default.removeItem(at: snapshot.appendingPathComponent("data.blob"))
+        #expect(throws: ModelHubError.offline(repository: "o/n@main", file: "data.blob")) {
+            try offline.modelDirectory(for: id, plan: testPlan)
+        }
+        #expect(try fixture.client().modelDirectory(for: id, plan: testPlan).path == snapshot.path)
+        try expectCachedFile(snapshot, "data.blob", equals: blob, etag: FakeHub.sha256(blob))
     }
 
     @Test func handlesMirrorsWithoutCommitHeadersAndNetworkFailures() throws {
-        let hub = FakeHub()
-        hub.sendsCommitHeader = false
-        hub.add("tiny/clip", try tinyRepository())
-        let server = try startServer(for: hub)
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
+        let fixture = try HubFixture(["o/n": simpleRepository()])
+        defer { fixture.finish() }
+        fixture.hub.sendsCommitHeader = false
         do {
-            _ = try HubClient(configuration: configuration(cache, server)).modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip"))
+            _ = try fixture.resolve("o/n")
             Issue.record("a branch without X-Repo-Commit was accepted")
         } catch {
             #expect("\(error)".contains("X-Repo-Commit"))
         }
-        let snapshot = try HubClient(configuration: configuration(cache, server))
-            .modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip@\(commitA)"))
+        let snapshot = try fixture.resolve("o/n@\(commitA)")
         #expect(snapshot.lastPathComponent == commitA)
-        _ = try CLIPModel(contentsOf: snapshot)
-        let endpoint = server.endpoint
-        server.stop()
+        try expectCachedFile(snapshot, "data.blob", equals: blob, etag: FakeHub.sha256(blob))
+        let endpoint = fixture.server.endpoint
+        fixture.server.stop()
 
         // Nothing listens any more: a network error naming the URL.
         let emptyCache = try temporaryCache()
         defer { try? FileManager.default.removeItem(at: emptyCache) }
         let closed = HubConfiguration(cacheDirectory: emptyCache, endpoint: endpoint, timeout: 5, resumeAttempts: 1)
         do {
-            _ = try HubClient(configuration: closed).modelDirectory(for: try HubRepositoryID(parsing: "tiny/clip"))
+            _ = try HubClient(configuration: closed).modelDirectory(for: try HubRepositoryID(parsing: "o/n"), plan: testPlan)
             Issue.record("no error without a server")
         } catch {
             guard case let .network(url, _) = error else { Issue.record("\(error)"); return }
-            #expect(url.contains("/tiny/clip/resolve/main/config.json"))
+            #expect(url.contains("/o/n/resolve/main/manifest.json"))
         }
-    }
-
-    @Test func localDirectoriesWinOverHubIDs() throws {
-        let cache = try temporaryCache()
-        defer { try? FileManager.default.removeItem(at: cache) }
-        let offline = HubConfiguration(cacheDirectory: cache, isOffline: true)
-        #expect(try CLIPModel.resolveDirectory(named: tinyVocabModel.path, hub: offline).path == tinyVocabModel.path)
-        #expect(try CLIPModel.resolveDirectory(named: "/no/such/dir", hub: offline).path == "/no/such/dir")
     }
 }
 
-/// A list appended to from progress callbacks.
-final class LockedList<Element: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Element] = []
-    func append(_ element: Element) {
-        lock.lock(); defer { lock.unlock() }
-        storage.append(element)
+@Suite("Snapshot plans", .serialized)
+struct SnapshotPlanTests {
+    /// The files looked up (HEAD on the resolve endpoint) in `repository`, in order.
+    func lookUps(_ fixture: HubFixture, _ repository: String) -> [String] {
+        fixture.server.requests.filter { $0.method == "HEAD" && $0.path.hasPrefix("/\(repository)/resolve/") }
+            .map { String($0.path.dropFirst(repository.count + 10)) }
     }
-    var items: [Element] {
-        lock.lock(); defer { lock.unlock() }
-        return storage
+
+    @Test func takesTheFirstCompleteAlternativeInOrderPinnedToTheFirstCommit() throws {
+        let other = ["other.json": Data("{}".utf8), "other.blob": patternData(1000, seed: 1)]
+        var onlyOther = FakeHub.Repository(commit: commitA, files: other, lfsFiles: [])
+        let fixture = try HubFixture(["both/layouts": simpleRepository(other), "only/other": onlyOther])
+        defer { fixture.finish() }
+        let optional = ["words.txt", "combined.json", "settings.json"].map { "\(commitA)/\($0)" }
+
+        // Both complete: the first alternative wins and the others are never asked for; every file
+        // after the first is asked for at the commit the first response named.
+        let both = try fixture.resolve("both/layouts")
+        #expect(FileManager.default.fileExists(atPath: both.appendingPathComponent("data.blob").path))
+        #expect(lookUps(fixture, "both/layouts") == ["main/manifest.json", "\(commitA)/data.blob"] + optional)
+
+        // Only the last: the earlier ones are tried in order, each stopping at its first missing
+        // file, and a file known to be missing is not asked for twice.
+        let last = try fixture.resolve("only/other")
+        #expect(try Data(contentsOf: last.appendingPathComponent("other.blob")) == other["other.blob"])
+        #expect(lookUps(fixture, "only/other")
+            == ["main/manifest.json", "\(commitA)/other.json", "\(commitA)/other.blob"] + optional)
+
+        // A commit hash as the revision: every request names it from the first on.
+        fixture.hub.add("pinned/copy", simpleRepository(other))
+        _ = try fixture.resolve("pinned/copy@\(commitA)")
+        #expect(lookUps(fixture, "pinned/copy") == ["\(commitA)/manifest.json", "\(commitA)/data.blob"] + optional)
+
+        onlyOther.files["other.blob"] = nil
+        fixture.hub.add("half/other", onlyOther)
+        #expect(throws: ModelHubError.noCheckpoint(repository: "half/other", reason: testPlan.noCheckpointReason)) {
+            try fixture.resolve("half/other")
+        }
+    }
+
+    @Test func expandsAnIndexIntoRequiredFilesAndValidatesIt() throws {
+        let parts = ["data-1.part": patternData(2000, seed: 3), "data-2.part": patternData(3000, seed: 5)]
+        func sharded(_ index: String, dropping: String? = nil) -> FakeHub.Repository {
+            var files = parts.merging(["manifest.json": manifest, "data.index.json": Data(index.utf8)]) { $1 }
+            if let dropping { files[dropping] = nil }
+            return FakeHub.Repository(commit: commitA, files: files, lfsFiles: Set(parts.keys))
+        }
+        let valid = #"{"metadata": {}, "weight_map": {"z": "data-2.part", "a": "data-1.part", "b": "data-2.part"}}"#
+        let fixture = try HubFixture([
+            "o/sharded": sharded(valid),
+            "o/partial": sharded(valid, dropping: "data-2.part"),
+            "o/escaping": sharded(#"{"weight_map": {"w": "../../escape.part"}}"#),
+            "o/suffix": sharded(#"{"weight_map": {"w": "data-1.blob"}}"#),
+            "o/number": sharded(#"{"weight_map": {"w": 3}}"#),
+            "o/empty": sharded(#"{"weight_map": {}}"#),
+            "o/nomap": sharded(#"{"metadata": {}}"#),
+            "o/notjson": sharded("weights"),
+        ])
+        defer { fixture.finish() }
+
+        let snapshot = try fixture.resolve("o/sharded")
+        for (name, data) in parts {
+            try expectCachedFile(snapshot, name, equals: data, etag: FakeHub.sha256(data))
+        }
+        #expect(Array(lookUps(fixture, "o/sharded").prefix(5)) == ["main/manifest.json"]
+            + ["data.blob", "data.index.json", "data-1.part", "data-2.part"].map { "\(commitA)/\($0)" },
+                "the listed files are distinct and sorted")
+
+        #expect(throws: ModelHubError.notFound(repository: "o/partial", revision: "main", file: "data-2.part")) {
+            try fixture.resolve("o/partial")
+        }
+        for (repository, expected) in [("o/escaping", "escape.part"), ("o/suffix", "not a relative .part path"),
+                                        ("o/number", "3"), ("o/empty", "weight_map is empty"),
+                                        ("o/nomap", "has no \"weight_map\" object"), ("o/notjson", "has no \"weight_map\" object")] {
+            do {
+                _ = try fixture.resolve(repository)
+                Issue.record("\(repository): an unusable index was accepted")
+            } catch {
+                guard case let .invalidRepositoryFile(name, file, reason) = error else { Issue.record("\(error)"); continue }
+                #expect(name == repository && file == "data.index.json" && reason.contains(expected), "\(reason)")
+            }
+        }
+        #expect(!fixture.server.requests.contains { $0.path.contains("escape") || $0.path.contains("data-1.blob") })
+    }
+
+    @Test func fetchesTheFirstCompleteGroupOfEachOptionalChoice() throws {
+        let words = Data("a b".utf8), pairs = Data("a b\n".utf8), combined = Data("{}".utf8)
+        let fixture = try HubFixture([
+            "o/pair": simpleRepository(["words.txt": words, "pairs.txt": pairs, "combined.json": combined,
+                                        "settings.json": Data("{}".utf8)]),
+            "o/half": simpleRepository(["words.txt": words, "combined.json": combined]),
+        ])
+        defer { fixture.finish() }
+
+        let pair = try fixture.resolve("o/pair")
+        for name in ["words.txt", "pairs.txt", "settings.json"] {
+            #expect(FileManager.default.fileExists(atPath: pair.appendingPathComponent(name).path), "\(name)")
+        }
+        #expect(!lookUps(fixture, "o/pair").contains { $0.hasSuffix("combined.json") }, "the first complete group wins")
+
+        // The pair is incomplete: the next group is fetched; what is missing is recorded, no error.
+        let half = try fixture.resolve("o/half")
+        #expect(lookUps(fixture, "o/half").suffix(4)
+            == ["words.txt", "pairs.txt", "combined.json", "settings.json"].map { "\(commitA)/\($0)" })
+        #expect(try Data(contentsOf: half.appendingPathComponent("combined.json")) == combined)
+        let noExist = fixture.cache.appendingPathComponent("models--o--half/.no_exist/\(commitA)")
+        #expect(FileManager.default.fileExists(atPath: noExist.appendingPathComponent("pairs.txt").path))
+        #expect(FileManager.default.fileExists(atPath: noExist.appendingPathComponent("settings.json").path))
+    }
+
+    @Test func namesTheNeededFileWhenOnlyUnsupportedFilesExist() throws {
+        let pickle = Data(repeating: 7, count: 4096)
+        let fixture = try HubFixture([
+            "o/old": FakeHub.Repository(commit: commitA, files: ["manifest.json": manifest, "data.pickle": pickle],
+                                        lfsFiles: ["data.pickle"]),
+            "o/both": FakeHub.Repository(commit: commitA, files: ["other.pickle": pickle, "data.pickle": pickle],
+                                         lfsFiles: ["data.pickle", "other.pickle"]),
+            "o/other": FakeHub.Repository(commit: commitA, files: ["other.pickle": pickle], lfsFiles: ["other.pickle"]),
+        ])
+        defer { fixture.finish() }
+        #expect(throws: ModelHubError.onlyPickleWeights(repository: "o/old", found: ["data.pickle"], needed: "data.blob")) {
+            try fixture.resolve("o/old")
+        }
+        #expect(throws: ModelHubError.onlyPickleWeights(repository: "o/both", found: ["data.pickle", "other.pickle"], needed: "data.blob")) {
+            try fixture.resolve("o/both")
+        }
+        #expect(throws: ModelHubError.onlyPickleWeights(repository: "o/other", found: ["other.pickle"], needed: "other.blob")) {
+            try fixture.resolve("o/other")
+        }
+        #expect(fixture.server.requests.filter { $0.path.contains(".pickle") }.allSatisfy { $0.method == "HEAD" })
+        #expect(!fixture.server.requests.contains { $0.method == "GET" && $0.path.hasPrefix("/lfs-store/") })
+    }
+
+    @Test func refusesPlanFileNamesOutsideTheRepository() throws {
+        let fixture = try HubFixture(["o/n": simpleRepository()])
+        defer { fixture.finish() }
+        for bad in ["../escape", "/etc/passwd", "a//b", ""] {
+            let plan = SnapshotPlan(alternatives: [[.file("manifest.json")]], optionalFiles: [.init(bad)],
+                                    noCheckpointReason: "none")
+            #expect(throws: ModelHubError.invalidRepositoryFile(
+                repository: "o/n", file: bad, reason: "not a relative path inside the repository")) {
+                try fixture.resolve("o/n", plan: plan)
+            }
+        }
+        #expect(fixture.server.requests.isEmpty)
     }
 }

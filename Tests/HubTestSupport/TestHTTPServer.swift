@@ -4,12 +4,12 @@ import Glibc
 #endif
 
 /// One request as the test server received it.
-struct RecordedRequest: Sendable {
-    let method: String
+package struct RecordedRequest: Sendable {
+    package let method: String
     /// The request target as sent (percent-encoded path).
-    let path: String
+    package let path: String
     /// Header fields by lowercased name.
-    let headers: [String: String]
+    package let headers: [String: String]
 }
 
 /// What the test server answers.
@@ -25,7 +25,7 @@ struct TestResponse: Sendable {
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 (ephemeral port) for tests: POSIX sockets, one
 /// background thread, one request per connection (`Connection: close`). Never used outside tests.
-final class TestHTTPServer: @unchecked Sendable {
+package final class TestHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private let handler: @Sendable (RecordedRequest) -> TestResponse
     private let listener: Int32
@@ -33,13 +33,13 @@ final class TestHTTPServer: @unchecked Sendable {
     private var stopped = false
     private var recorded: [RecordedRequest] = []
     /// The port the server listens on.
-    let port: UInt16
+    package let port: UInt16
 
     /// `http://127.0.0.1:<port>`.
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    package var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     /// Every request received so far.
-    var requests: [RecordedRequest] {
+    package var requests: [RecordedRequest] {
         lock.lock()
         defer { lock.unlock() }
         return recorded
@@ -75,7 +75,7 @@ final class TestHTTPServer: @unchecked Sendable {
     }
 
     /// Stops accepting and waits for the server thread to end.
-    func stop() {
+    package func stop() {
         lock.lock()
         let wasStopped = stopped
         stopped = true
