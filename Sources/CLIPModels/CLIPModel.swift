@@ -46,7 +46,7 @@ public final class CLIPModel: Sendable {
     public convenience init(contentsOf url: URL, precision: ModelPrecision = .float32) throws(CLIPModelError) {
         let directory = try CLIPModelDirectory(contentsOf: url)
         // The tokenizer (vocabulary parsing) loads on another thread while this one opens and
-        // reorders the weights.
+        // reorders the weights (on this thread first when ComputeThreads.count is 1).
         let tokenizer = BackgroundWork { () throws(CLIPModelError) in try Self.loadTokenizer(for: directory) }
         let weights = try directory.openWeights()
         let preprocessor: ImagePreprocessor
@@ -124,6 +124,8 @@ public final class CLIPModel: Sendable {
          directory: CLIPModelDirectory? = nil,
          tokenizer: () throws(CLIPModelError) -> CLIPTokenizer? = { nil }, precision: ModelPrecision = .float32,
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
+        // The process-wide settings of the numerical libraries, before any weight is converted.
+        ComputeThreads.configure()
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         var loader = WeightLoader(source: weights, binding: binding)

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -27,7 +28,7 @@ final class EncoderWorkspace {
     let pooled: UnsafeMutablePointer<Float>
     /// What the workspace was made for: it serves any pass needing no more.
     let rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision
-    /// The threads attention is spread over.
+    /// The most threads attention can be spread over (one score buffer each).
     let workers: Int
     let wideCount: Int
     /// The stream and scratch memory of the matrix products.
@@ -55,10 +56,11 @@ final class EncoderWorkspace {
         rowScales = .allocate(capacity: max(rows, 1))
     }
 
-    /// Whether the workspace is large enough for a pass with these sizes.
+    /// Whether the workspace is large enough for a pass with these sizes (and has a score buffer
+    /// for each of ``ComputeThreads/count`` threads).
     func serves(rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision) -> Bool {
         self.rows >= rows && self.width == width && self.wideColumns >= wideColumns && self.tokens >= tokens
-            && self.precision == precision
+            && self.precision == precision && workers >= ComputeThreads.count
     }
 
     deinit {
@@ -252,7 +254,8 @@ extension TransformerEncoder {
     /// Multi-head scaled dot-product attention of every sequence: reads the packed queries, keys
     /// and values (`qkv`, `[sequences, tokens, 3·width]`) and writes the concatenated heads to
     /// `context` (`[sequences, tokens, width]`). The (sequence, head) pairs are spread over
-    /// `workspace.workers` threads, each with its own score buffer.
+    /// ``ComputeThreads/count`` threads (at most `workspace.workers`), each with its own score
+    /// buffer.
     func attention(qkv: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>,
                    sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
         let width = architecture.width
@@ -261,15 +264,12 @@ extension TransformerEncoder {
         let scale = 1 / Float(headWidth).squareRoot()
         let stride = 3 * width
         let pairs = sequences * heads
-        let workers = min(ws.workers, pairs)
-        // Raw pointers are not Sendable; pass their addresses into the worker closure.
-        let qkvAddress = UInt(bitPattern: qkv), contextAddress = UInt(bitPattern: context)
-        let scoresAddress = UInt(bitPattern: ws.scores)
+        let workers = min(ws.workers, ComputeThreads.count, pairs)
+        let qkvBase = SendablePointer(qkv), contextBase = SendableMutablePointer(context)
+        let scoresBase = SendableMutablePointer(ws.scores)
         let work: @Sendable (Int) -> Void = { worker in
-            guard let qkv = UnsafeMutablePointer<Float>(bitPattern: qkvAddress),
-                  let context = UnsafeMutablePointer<Float>(bitPattern: contextAddress),
-                  let scoresBase = UnsafeMutablePointer<Float>(bitPattern: scoresAddress) else { return }
-            let scores = scoresBase + worker * tokens * tokens
+            let qkv = qkvBase.base, context = contextBase.base
+            let scores = scoresBase.base + worker * tokens * tokens
             var pair = worker
             while pair < pairs {
                 let s = pair / heads, h = pair % heads
@@ -328,17 +328,13 @@ func layerNorm(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<
                weights: LayerNormWeights, epsilon: Float) {
     weights.weight.withUnsafeBufferPointer { gamma in
         weights.bias.withUnsafeBufferPointer { beta in
-            guard let gamma = gamma.baseAddress, let beta = beta.baseAddress else { return }
-            let addresses = (UInt(bitPattern: input), UInt(bitPattern: output), UInt(bitPattern: gamma),
-                             UInt(bitPattern: beta))
+            guard let gammaBase = gamma.baseAddress, let betaBase = beta.baseAddress else { return }
+            let input = SendablePointer(input), output = SendableMutablePointer(output)
+            let gamma = SendablePointer(gammaBase), beta = SendablePointer(betaBase)
             forEachRowChunk(rows: rows, width: width) { range in
-                guard let input = UnsafePointer<Float>(bitPattern: addresses.0),
-                      let output = UnsafeMutablePointer<Float>(bitPattern: addresses.1),
-                      let gamma = UnsafePointer<Float>(bitPattern: addresses.2),
-                      let beta = UnsafePointer<Float>(bitPattern: addresses.3) else { return }
                 let offset = range.lowerBound * width
-                Kernels.layerNorm(input + offset, into: output + offset, rows: range.count, width: width,
-                                  gamma: gamma, beta: beta, epsilon: epsilon)
+                Kernels.layerNorm(input.base + offset, into: output.base + offset, rows: range.count, width: width,
+                                  gamma: gamma.base, beta: beta.base, epsilon: epsilon)
             }
         }
     }
