@@ -297,6 +297,37 @@ public enum Kernels {
         return best
     }
 
+    // MARK: Layout
+
+    /// Non-overlapping `patch`×`patch` patches of `count` images (`[count, channels, height,
+    /// width]` at `images`), flattened for a patch-embedding product (im2col of a convolution
+    /// whose stride equals its kernel size): writes `[count, (height/patch)·(width/patch),
+    /// channels·patch·patch]` to `output`, patches in row-major grid order, each flattened in
+    /// `(channel, y, x)` order, matching a convolution weight `[out, channels, patch, patch]`
+    /// reshaped to `[out, channels·patch·patch]`.
+    ///
+    /// `patch` must be positive and divide `height` and `width`.
+    public static func extractPatches(
+        _ images: UnsafePointer<Float>, count: Int, channels: Int, height: Int, width: Int, patch p: Int,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        let gridHeight = height / p, gridWidth = width / p
+        var out = output
+        for image in 0..<count {
+            let source = images + image * channels * height * width
+            for gy in 0..<gridHeight {
+                for gx in 0..<gridWidth {
+                    for channel in 0..<channels {
+                        for y in 0..<p {
+                            out.update(from: source + (channel * height + gy * p + y) * width + gx * p, count: p)
+                            out += p
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: Vector helpers
 
     @inlinable @inline(__always)
