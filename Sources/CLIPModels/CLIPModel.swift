@@ -55,7 +55,7 @@ public final class CLIPModel: Sendable {
     ///   or inconsistent.
     public convenience init(directory: CLIPModelDirectory, precision: ModelPrecision = .float32) throws(CLIPModelError) {
         // The tokenizer (vocabulary parsing) loads on another thread while this one opens and
-        // reorders the weights.
+        // reorders the weights (on this thread first when ComputeThreads.count is 1).
         let tokenizer = BackgroundWork { () throws(CLIPModelError) in try directory.makeTokenizer() }
         let weights = try directory.openWeights()
         try self.init(architecture: directory.architecture, layout: directory.layout,
@@ -98,6 +98,8 @@ public final class CLIPModel: Sendable {
          directory: CLIPModelDirectory? = nil,
          tokenizer: () throws(CLIPModelError) -> CLIPTokenizer? = { nil }, precision: ModelPrecision = .float32,
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
+        // The process-wide settings of the numerical libraries, before any weight is converted.
+        ComputeThreads.configure()
         let keys = CheckpointKeys(layout: layout, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         var loader = WeightLoader(source: weights, binding: binding)

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -27,7 +28,7 @@ final class EncoderWorkspace {
     let pooled: UnsafeMutablePointer<Float>
     /// What the workspace was made for: it serves any pass needing no more.
     let rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision
-    /// The threads attention is spread over.
+    /// The most threads attention can be spread over (one score buffer each).
     let workers: Int
     let wideCount: Int
     /// The stream and scratch memory of the matrix products.
@@ -55,10 +56,11 @@ final class EncoderWorkspace {
         rowScales = .allocate(capacity: max(rows, 1))
     }
 
-    /// Whether the workspace is large enough for a pass with these sizes.
+    /// Whether the workspace is large enough for a pass with these sizes (and has a score buffer
+    /// for each of ``ComputeThreads/count`` threads).
     func serves(rows: Int, width: Int, wideColumns: Int, tokens: Int, precision: ModelPrecision) -> Bool {
         self.rows >= rows && self.width == width && self.wideColumns >= wideColumns && self.tokens >= tokens
-            && self.precision == precision
+            && self.precision == precision && workers >= ComputeThreads.count
     }
 
     deinit {
@@ -185,15 +187,6 @@ struct TransformerEncoder: Sendable {
     }
 }
 
-/// `out = act(x · Wᵀ + b)` (or `out += x · Wᵀ + b` when `accumulate`) through `layer`, with `x`
-/// (`[rows, layer.inputs]`, Float32) converted to the layer's input format in the workspace.
-func project(_ x: UnsafePointer<Float>, rows: Int, through layer: LinearLayer, into out: UnsafeMutablePointer<Float>,
-             accumulate: Bool = false, activation: Activation? = nil, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
-    let input = layer.input(from: x, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
-    try layer.run(input, rows: rows, into: .float32(out), accumulate: accumulate, activation: activation,
-                  context: ws.matmul)
-}
-
 extension TransformerEncoder {
     /// The last layer, computed for the pooled token of each sequence only (see
     /// ``run(_:sequences:tokens:causal:pooling:into:workspace:)``): keys and values of every
@@ -240,19 +233,12 @@ extension TransformerEncoder {
     }
 }
 
-/// Runs `body` over chunks of `rows` rows of `width` elements on the compute threads, or over
-/// all rows on the calling thread when there is too little work to share (under 64 K elements
-/// per thread).
-func forEachRowChunk(rows: Int, width: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    let minimumRows = max(1, (1 << 16) / max(width, 1))
-    ComputeThreads.forEachChunk(of: rows, minimumChunk: minimumRows, body)
-}
-
 extension TransformerEncoder {
     /// Multi-head scaled dot-product attention of every sequence: reads the packed queries, keys
     /// and values (`qkv`, `[sequences, tokens, 3·width]`) and writes the concatenated heads to
     /// `context` (`[sequences, tokens, width]`). The (sequence, head) pairs are spread over
-    /// `workspace.workers` threads, each with its own score buffer.
+    /// ``ComputeThreads/count`` threads (at most `workspace.workers`), each with its own score
+    /// buffer.
     func attention(qkv: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>,
                    sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
         let width = architecture.width
@@ -261,15 +247,12 @@ extension TransformerEncoder {
         let scale = 1 / Float(headWidth).squareRoot()
         let stride = 3 * width
         let pairs = sequences * heads
-        let workers = min(ws.workers, pairs)
-        // Raw pointers are not Sendable; pass their addresses into the worker closure.
-        let qkvAddress = UInt(bitPattern: qkv), contextAddress = UInt(bitPattern: context)
-        let scoresAddress = UInt(bitPattern: ws.scores)
+        let workers = min(ws.workers, ComputeThreads.count, pairs)
+        let qkvBase = SendablePointer(qkv), contextBase = SendableMutablePointer(context)
+        let scoresBase = SendableMutablePointer(ws.scores)
         let work: @Sendable (Int) -> Void = { worker in
-            guard let qkv = UnsafeMutablePointer<Float>(bitPattern: qkvAddress),
-                  let context = UnsafeMutablePointer<Float>(bitPattern: contextAddress),
-                  let scoresBase = UnsafeMutablePointer<Float>(bitPattern: scoresAddress) else { return }
-            let scores = scoresBase + worker * tokens * tokens
+            let qkv = qkvBase.base, context = contextBase.base
+            let scores = scoresBase.base + worker * tokens * tokens
             var pair = worker
             while pair < pairs {
                 let s = pair / heads, h = pair % heads
@@ -282,64 +265,5 @@ extension TransformerEncoder {
             }
         }
         ComputeThreads.parallel(workers, work)
-    }
-}
-
-/// One head's attention with BLAS: `scores = scale · Q·Kᵀ` (`[tokens, tokens]`), row softmax
-/// (lower triangle only when causal), `output = scores · V`.
-private func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
-                           tokens: Int, headWidth: Int, scale: Float, causal: Bool,
-                           scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-    Kernels.gemm(transposeB: true, m: tokens, n: tokens, k: headWidth, alpha: scale,
-                 a: q, lda: stride, b: k, ldb: stride, beta: 0, c: scores, ldc: tokens)
-    if causal {
-        for i in 0..<tokens {
-            let row = scores + i * tokens
-            Kernels.softmax(row, rows: 1, width: i + 1)
-            if i + 1 < tokens { (row + i + 1).update(repeating: 0, count: tokens - i - 1) }
-        }
-    } else {
-        Kernels.softmax(scores, rows: tokens, width: tokens)
-    }
-    Kernels.gemm(m: tokens, n: headWidth, k: tokens, a: scores, lda: tokens, b: v, ldb: stride,
-                 beta: 0, c: output, ldc: outputStride)
-}
-
-/// `y += a · x` for `count` elements.
-@inline(__always)
-private func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-    typealias Vector = SIMD16<Float>
-    let factor = Vector(repeating: a)
-    var i = 0
-    while i + 16 <= count {
-        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self)
-        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: Vector.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: yv + factor * xv, as: Vector.self)
-        i += 16
-    }
-    while i < count {
-        y[i] += a * x[i]
-        i += 1
-    }
-}
-
-/// LayerNorm of `rows` rows of `width` elements from `input` into `output` (may be the same).
-func layerNorm(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-               weights: LayerNormWeights, epsilon: Float) {
-    weights.weight.withUnsafeBufferPointer { gamma in
-        weights.bias.withUnsafeBufferPointer { beta in
-            guard let gamma = gamma.baseAddress, let beta = beta.baseAddress else { return }
-            let addresses = (UInt(bitPattern: input), UInt(bitPattern: output), UInt(bitPattern: gamma),
-                             UInt(bitPattern: beta))
-            forEachRowChunk(rows: rows, width: width) { range in
-                guard let input = UnsafePointer<Float>(bitPattern: addresses.0),
-                      let output = UnsafeMutablePointer<Float>(bitPattern: addresses.1),
-                      let gamma = UnsafePointer<Float>(bitPattern: addresses.2),
-                      let beta = UnsafePointer<Float>(bitPattern: addresses.3) else { return }
-                let offset = range.lowerBound * width
-                Kernels.layerNorm(input + offset, into: output + offset, rows: range.count, width: width,
-                                  gamma: gamma, beta: beta, epsilon: epsilon)
-            }
-        }
     }
 }

@@ -102,29 +102,15 @@ public struct VisionTransformer: Sendable {
         let grid = a.gridSize
         let p = a.patchSize
         let size = a.imageSize
-        let patchLength = a.patchLength
         let patchesPerImage = grid * grid
 
-        // im2col: each patch flattened in (channel, row, column) order, matching the
-        // convolution weight `[width, channels, p, p]` flattened to `[width, channels·p·p]`.
-        // The flattened patches go to `normalized`'s companion buffer `wide`, the patch
-        // embeddings to `context` (both large enough: rows ≥ patches, columns ≥ patchLength, width).
+        // im2col (Kernels.extractPatches): each patch flattened in (channel, row, column) order,
+        // matching the convolution weight `[width, channels, p, p]` flattened to
+        // `[width, channels·p·p]`. The flattened patches go to `wide`, the patch embeddings to
+        // `context` (both large enough: rows ≥ patches, columns ≥ patchLength, width).
         let columns = ws.wide
-        for image in 0..<images {
-            let src = pixels + image * a.channels * size * size
-            for gy in 0..<grid {
-                for gx in 0..<grid {
-                    var dst = columns + ((image * patchesPerImage) + gy * grid + gx) * patchLength
-                    for c in 0..<a.channels {
-                        for ky in 0..<p {
-                            let row = src + (c * size + gy * p + ky) * size + gx * p
-                            dst.update(from: row, count: p)
-                            dst += p
-                        }
-                    }
-                }
-            }
-        }
+        Kernels.extractPatches(pixels, count: images, channels: a.channels, height: size, width: size, patch: p,
+                               into: columns)
         let embedded = ws.context
         try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: embedded, workspace: ws)
 

@@ -26,3 +26,13 @@ package struct SendableMutablePointer<Pointee>: @unchecked Sendable {
     /// Wraps `base`; the caller keeps its memory alive while workers write disjoint parts of it.
     package init(_ base: UnsafeMutablePointer<Pointee>) { self.base = base }
 }
+
+/// An untyped read-only pointer handed to the worker closures of a parallel loop (bytes in an
+/// encoding the workers decode, such as a weight file's memory); see ``SendablePointer``.
+package struct SendableRawPointer: @unchecked Sendable {
+    /// The wrapped pointer.
+    package let base: UnsafeRawPointer
+
+    /// Wraps `base`; the caller keeps its memory alive and unchanged while workers read it.
+    package init(_ base: UnsafeRawPointer) { self.base = base }
+}

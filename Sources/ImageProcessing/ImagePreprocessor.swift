@@ -1,4 +1,4 @@
-import Dispatch
+import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -85,7 +85,7 @@ public struct ImagePreprocessor: Sendable {
     }
 
     /// `pixel_values` of a batch: shape `[images.count, 3, height, width]`. Images are processed
-    /// concurrently.
+    /// concurrently, on the ``ComputeThreads`` (on the calling thread alone when its count is 1).
     /// - Throws: `.emptyBatch`, `.batchShapeMismatch` when (without a crop) the images
     ///   preprocess to different sizes, or an error of `preparedImage(_:)`.
     public func pixelValues(for images: [RGBImage]) throws(ImageProcessingError) -> Tensor {
@@ -98,7 +98,8 @@ public struct ImagePreprocessor: Sendable {
     }
 
     /// `pixel_values` of image files: shape `[urls.count, 3, height, width]`, decoded and
-    /// processed concurrently.
+    /// processed concurrently, on the ``ComputeThreads`` (on the calling thread alone when its
+    /// count is 1).
     /// - Throws: the first failing image's error (decoding, limits, shapes), naming its file.
     public func pixelValues(contentsOf urls: [URL]) throws -> Tensor {
         let loader = self.loader
@@ -167,10 +168,12 @@ public struct ImagePreprocessor: Sendable {
         let results = BatchResults()
         return try Tensor(shape: [count] + shape) { buffer in
             guard let base = buffer.baseAddress else { return }
-            let output = SendablePointer(base)
+            let output = SendableMutablePointer(base)
             normalize(first, into: base)
             let preprocessor = self
-            DispatchQueue.concurrentPerform(iterations: count - 1) { offset in
+            // The other images are decoded and prepared on the compute threads, one image per
+            // worker (their resizing then runs on that worker's thread).
+            ComputeThreads.parallel(count - 1) { offset in
                 let index = offset + 1
                 do {
                     let prepared = try preprocessor.preparedImage(image(index))
@@ -178,7 +181,7 @@ public struct ImagePreprocessor: Sendable {
                         throw ImageProcessingError.batchShapeMismatch(
                             index: index, shape: [3, prepared.height, prepared.width], expected: shape)
                     }
-                    preprocessor.normalize(prepared, into: output.pointer + index * planeCount)
+                    preprocessor.normalize(prepared, into: output.base + index * planeCount)
                 } catch {
                     results.record(error, at: index)
                 }
@@ -186,12 +189,6 @@ public struct ImagePreprocessor: Sendable {
             if let error = results.firstError { throw error }
         }
     }
-}
-
-/// A raw pointer handed to concurrent workers that write disjoint ranges.
-private struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }
 
 /// Collects the error of the lowest-indexed failing image of a concurrent batch.

@@ -1,3 +1,4 @@
+import CLIPSupport
 import TensorCore
 #if canImport(Glibc)
 import Glibc
@@ -242,20 +243,15 @@ enum Resampler {
                       let startBase = starts.baseAddress, let countBase = counts.baseAddress else { return }
                 let taps = weights.taps
                 // Rows are independent: large images are filtered on the compute threads.
-                let addresses = (UInt(bitPattern: src), UInt(bitPattern: dst), UInt(bitPattern: kk),
-                                 UInt(bitPattern: startBase), UInt(bitPattern: countBase))
+                let input = SendablePointer(src), output = SendableMutablePointer(dst), kernel = SendablePointer(kk)
+                let starts = SendablePointer(startBase), counts = SendablePointer(countBase)
                 let work = rowCount * outputWidth * max(1, weights.taps) * channels
                 let minimumRows = work >= 1 << 20 ? 16 : rowCount
                 ComputeThreads.forEachChunk(of: rowCount, minimumChunk: minimumRows) { chunk in
-                    guard let src = UnsafePointer<UInt8>(bitPattern: addresses.0),
-                          let dst = UnsafeMutablePointer<UInt8>(bitPattern: addresses.1),
-                          let kk = UnsafePointer<Int32>(bitPattern: addresses.2),
-                          let starts = UnsafePointer<Int>(bitPattern: addresses.3),
-                          let counts = UnsafePointer<Int>(bitPattern: addresses.4) else { return }
                     for row in chunk {
-                        horizontalRow(src + (row + firstRow) * inRowBytes, into: dst + row * outRowBytes,
-                                      outputWidth: outputWidth, channels: channels, weights: kk, taps: taps,
-                                      starts: starts, counts: counts)
+                        horizontalRow(input.base + (row + firstRow) * inRowBytes, into: output.base + row * outRowBytes,
+                                      outputWidth: outputWidth, channels: channels, weights: kernel.base, taps: taps,
+                                      starts: starts.base, counts: counts.base)
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import CLIPSupport
 import TensorCore
 
 /// Conversions from the little-endian element encodings of a safetensors buffer (any
@@ -22,11 +23,9 @@ enum ElementConversion {
             // Large weights (a 2.5 B-parameter checkpoint is mostly conversion time) are
             // converted in chunks on the compute threads.
             let isHalf = dtype == .float16
-            let addresses = (UInt(bitPattern: source), UInt(bitPattern: destination))
+            let source = SendableRawPointer(source), destination = SendableMutablePointer(destination)
             ComputeThreads.forEachChunk(of: count, minimumChunk: 1 << 18, alignment: 16) { range in
-                guard let source = UnsafeRawPointer(bitPattern: addresses.0),
-                      let destination = UnsafeMutablePointer<Float>(bitPattern: addresses.1) else { return }
-                let from = source + 2 * range.lowerBound, to = destination + range.lowerBound
+                let from = source.base + 2 * range.lowerBound, to = destination.base + range.lowerBound
                 if isHalf {
                     HalfPrecision.float16ToFloat32(from, count: range.count, into: to)
                 } else {

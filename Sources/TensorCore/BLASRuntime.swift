@@ -10,9 +10,9 @@ import Glibc
 /// models when the library loads. A release older than the CPU does not find the model and falls
 /// back to its generic SSE3 ("Prescott") kernels — on an AVX-512 server that makes every matrix
 /// product 2.5–3× slower than it should be. Setting `OPENBLAS_CORETYPE` before the process starts
-/// fixes it, but a library cannot ask that of every program that links it. So before the first
-/// matrix product TensorCore compares the kernels OpenBLAS chose with the instruction sets the
-/// CPU reports (`/proc/cpuinfo` flags, which the kernel clears when the OS does not support them)
+/// fixes it, but a library cannot ask that of every program that links it. So
+/// ``ComputeThreads/configure()`` (which opening a model calls) compares the kernels OpenBLAS
+/// chose with the instruction sets the CPU reports (`/proc/cpuinfo` flags, which the kernel clears when the OS does not support them)
 /// and, when OpenBLAS chose a weaker family, re-runs OpenBLAS's own dynamic initialization with
 /// the matching core type (`Cooperlake` for AVX-512 with BFloat16, `SkylakeX` for AVX-512,
 /// `Haswell` for AVX2 + FMA).
@@ -31,28 +31,15 @@ public enum BLASRuntime {
     }
 
     /// The kernel family OpenBLAS uses now (e.g. `"SkylakeX"`, `"Haswell"`, `"Prescott"`).
-    public static var coreName: String {
-        ensureConfigured()
-        return currentCoreName()
+    public static var coreName: String { currentCoreName() }
+
+    /// How ``coreName`` was chosen: by ``ComputeThreads/configure()`` once it has run; before,
+    /// OpenBLAS's own choice (`.environment` when `OPENBLAS_CORETYPE` is set, else `.detected`).
+    /// Reading it changes nothing.
+    public static var coreSelection: CoreSelection {
+        if ComputeThreads.isConfigured { return ComputeThreads.processSettings }
+        return getenv("OPENBLAS_CORETYPE") != nil ? .environment : .detected
     }
-
-    /// How ``coreName`` was chosen. Reading it performs the one-time selection if no matrix
-    /// product has run yet.
-    public static var coreSelection: CoreSelection { selection }
-
-    /// Performs the one-time core selection (idempotent and cheap after the first call).
-    /// ``Kernels/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` calls it before
-    /// its first product.
-    @inline(__always)
-    public static func ensureConfigured() { _ = selection }
-
-    private static let selection: CoreSelection = {
-        let selection = selectCore()
-        // TensorCore splits products over its own threads (see ComputeThreads); each block is
-        // one single-threaded OpenBLAS call.
-        openblas_set_num_threads(1)
-        return selection
-    }()
 
     private static func currentCoreName() -> String {
         guard let name = openblas_get_corename() else { return "unknown" }
@@ -63,7 +50,9 @@ public enum BLASRuntime {
     private static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
     private static let avx2Cores: Set<String> = avx512Cores.union(["haswell", "zen"])
 
-    private static func selectCore() -> CoreSelection {
+    /// Switches OpenBLAS to the strongest kernel family the CPU supports when its detection chose
+    /// a weaker one. Run once per process, by ``ComputeThreads/configure()``.
+    static func selectCore() -> CoreSelection {
         if getenv("OPENBLAS_CORETYPE") != nil { return .environment }
         let current = currentCoreName()
         // Only libraries with dynamic core selection export these; the core table must exist too.

@@ -1,3 +1,4 @@
+import CLIPSupport
 import COpenBLAS
 
 /// Raw-pointer kernels behind the `Tensor` operations, for hot loops that reuse their own
@@ -22,7 +23,9 @@ public enum Kernels {
     ///
     /// Products of at least ``parallelThreshold`` multiply-adds are split into blocks of columns
     /// of C (or of rows, when C is narrow) that run on ``ComputeThreads/count`` threads, each one
-    /// single-threaded OpenBLAS call; smaller ones run on the calling thread.
+    /// single-threaded OpenBLAS call; smaller ones run on the calling thread. The split needs
+    /// ``ComputeThreads/configure()`` to have run (it sets OpenBLAS's own pool to one thread);
+    /// before, each product is one OpenBLAS call.
     public static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -41,20 +44,20 @@ public enum Kernels {
             }
             return
         }
-        BLASRuntime.ensureConfigured()
+        // Until ComputeThreads.configure() has set OpenBLAS's pool to one thread, a product is
+        // one OpenBLAS call, threaded (or not) as the process set OpenBLAS up.
         let workers = ComputeThreads.count
-        guard workers > 1, m * n * k >= parallelThreshold else {
+        guard workers > 1, m * n * k >= parallelThreshold, ComputeThreads.isConfigured else {
             sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        // Raw pointers are not Sendable; the blocks write disjoint parts of C.
-        let aAddress = UInt(bitPattern: a), bAddress = UInt(bitPattern: b), cAddress = UInt(bitPattern: c)
+        // The blocks write disjoint parts of C.
+        let a = SendablePointer(a), b = SendablePointer(b), c = SendableMutablePointer(c)
         // Tall products split by rows (each thread packs only its rows of A; B's packing is
         // amortized over many rows); short ones by columns (each thread packs half of B).
         if m < rowSplitMinimum, n >= 2 * minimumBlockColumns {
             ComputeThreads.forEachChunk(of: n, minimumChunk: minimumBlockColumns, alignment: 16) { columns in
-                guard let a = UnsafePointer<Float>(bitPattern: aAddress), let b = UnsafePointer<Float>(bitPattern: bAddress),
-                      let c = UnsafeMutablePointer<Float>(bitPattern: cAddress) else { return }
+                let a = a.base, b = b.base, c = c.base
                 // Columns of op(B): rows of B when transposed, else columns.
                 let block = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
                 sgemm(transposeA, transposeB, m, columns.count, k, alpha, a, lda, block, ldb, beta,
@@ -62,8 +65,7 @@ public enum Kernels {
             }
         } else {
             ComputeThreads.forEachChunk(of: m, minimumChunk: 16, alignment: 16) { rows in
-                guard let a = UnsafePointer<Float>(bitPattern: aAddress), let b = UnsafePointer<Float>(bitPattern: bAddress),
-                      let c = UnsafeMutablePointer<Float>(bitPattern: cAddress) else { return }
+                let a = a.base, b = b.base, c = c.base
                 // Rows of op(A): columns of A when transposed, else rows.
                 let block = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
                 sgemm(transposeA, transposeB, rows.count, n, k, alpha, block, lda, b, ldb, beta,
@@ -293,6 +295,37 @@ public enum Kernels {
         var best = acc.max()
         while i < count { best = Swift.max(best, x[i]); i += 1 }
         return best
+    }
+
+    // MARK: Layout
+
+    /// Non-overlapping `patch`×`patch` patches of `count` images (`[count, channels, height,
+    /// width]` at `images`), flattened for a patch-embedding product (im2col of a convolution
+    /// whose stride equals its kernel size): writes `[count, (height/patch)·(width/patch),
+    /// channels·patch·patch]` to `output`, patches in row-major grid order, each flattened in
+    /// `(channel, y, x)` order, matching a convolution weight `[out, channels, patch, patch]`
+    /// reshaped to `[out, channels·patch·patch]`.
+    ///
+    /// `patch` must be positive and divide `height` and `width`.
+    public static func extractPatches(
+        _ images: UnsafePointer<Float>, count: Int, channels: Int, height: Int, width: Int, patch p: Int,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        let gridHeight = height / p, gridWidth = width / p
+        var out = output
+        for image in 0..<count {
+            let source = images + image * channels * height * width
+            for gy in 0..<gridHeight {
+                for gx in 0..<gridWidth {
+                    for channel in 0..<channels {
+                        for y in 0..<p {
+                            out.update(from: source + (channel * height + gy * p + y) * width + gx * p, count: p)
+                            out += p
+                        }
+                    }
+                }
+            }
+        }
     }
 
     // MARK: Vector helpers

@@ -87,7 +87,9 @@ extension Tensor {
     }
 
     /// Non-overlapping square patches of an image batch, flattened for a patch-embedding GEMM
-    /// (a convolution whose stride equals its kernel size, computed as im2col + matmul).
+    /// (a convolution whose stride equals its kernel size, computed as im2col + matmul); the
+    /// checked form of ``Kernels/extractPatches(_:count:channels:height:width:patch:into:)``,
+    /// which the vision tower runs.
     ///
     /// `[N, C, H, W] → [N, (H/p)·(W/p), C·p·p]`; patches are in row-major grid order and each is
     /// flattened in `(channel, y, x)` order, matching a convolution weight `[out, C, p, p]`
@@ -103,23 +105,9 @@ extension Tensor {
             throw .invalidArgument(
                 operation: "patches", message: "patch size \(p) must be positive and divide \(h)×\(w)")
         }
-        let gh = h / p, gw = w / p
-        let patchLength = c * p * p
-        let result = Tensor(zeroedShape: [n, gh * gw, patchLength], count: count)
-        let src = storage.base, dst = result.storage.base
-        for image in 0..<n {
-            for gy in 0..<gh {
-                for gx in 0..<gw {
-                    let out = dst + ((image * gh + gy) * gw + gx) * patchLength
-                    for channel in 0..<c {
-                        for y in 0..<p {
-                            let row = src + ((image * c + channel) * h + gy * p + y) * w + gx * p
-                            (out + (channel * p + y) * p).update(from: row, count: p)
-                        }
-                    }
-                }
-            }
-        }
+        let result = Tensor(zeroedShape: [n, (h / p) * (w / p), c * p * p], count: count)
+        Kernels.extractPatches(storage.base, count: n, channels: c, height: h, width: w, patch: p,
+                               into: result.storage.base)
         return result
     }
 

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Dispatch
 import Foundation
 import Synchronization
@@ -5,19 +6,29 @@ import Synchronization
 import Glibc
 #endif
 
-/// Controls how many threads the numerical kernels use, and runs them.
+/// The one scheduler of the process's numerical work: how many threads it uses, the parallel
+/// loops that run on them, and the process-wide settings of the libraries underneath.
 ///
-/// One pool of threads does all numerical work of a process: when an OpenMP runtime is loaded
-/// (libgomp, which oneDNN — the library behind the model's matrix products — is built with on
-/// Debian), parallel loops run as OpenMP parallel regions, on the same team of threads oneDNN
-/// uses, and oneDNN is asked for the same thread count (`applyToOpenMP()`). So the threads of
-/// a matrix product and those of the layer norm after it are the same threads, and none spins
-/// waiting while another computes. Without an OpenMP runtime, loops run on Dispatch's pool.
-/// OpenBLAS's own thread pool is set to one thread (TensorCore splits large products itself).
+/// **Thread count.** ``count`` threads do all numerical work. Every parallel loop of the library
+/// (layer norms, softmax, attention heads, matrix-product blocks, weight conversion, image
+/// resizing, batch preprocessing, oneDNN's products) goes through ``parallel(_:_:)`` or
+/// ``forEachChunk(of:minimumChunk:alignment:_:)`` and runs on at most ``count`` threads, the
+/// calling thread being one of them; with a count of 1 it all runs on the calling thread. A loop
+/// started inside another loop's worker runs on that worker's thread. The default is
+/// `OMP_NUM_THREADS` (or `OPENBLAS_NUM_THREADS`) when set, else the number of processors this
+/// process may run on. Call ``setThreadCount(_:)`` to change it, for example to 1 when you run
+/// several models concurrently, one per core.
 ///
-/// The default is `OMP_NUM_THREADS` (or `OPENBLAS_NUM_THREADS`) when set, else the number of
-/// processors this process may run on. Call ``setThreadCount(_:)`` to change it, for example to 1
-/// when you run several models concurrently, one per core.
+/// **Runtime.** When an OpenMP runtime is loaded (libgomp, which oneDNN — the library behind the
+/// model's matrix products — is built with on Debian), loops run as OpenMP parallel regions, on
+/// the same team of threads oneDNN uses, and oneDNN is asked for the same thread count
+/// (`applyToOpenMP()`). So the threads of a matrix product and those of the layer norm after
+/// it are the same threads, and none spins waiting while another computes. Without an OpenMP
+/// runtime, loops run on Dispatch's pool.
+///
+/// **Process-wide settings.** ``configure()`` is the one place that changes settings of the
+/// process rather than of this library: OpenBLAS's thread pool and its kernel family. Opening a
+/// model calls it; so does ``setThreadCount(_:)``.
 public enum ComputeThreads {
     private static let configured = Atomic<Int>(defaultCount())
 
@@ -25,8 +36,13 @@ public enum ComputeThreads {
     public static var count: Int { configured.load(ordering: .relaxed) }
 
     /// Sets the number of threads numerical work is spread over (values below 1 are treated as 1).
+    ///
+    /// Also applies the process-wide settings of ``configure()`` (once per process) and gives the
+    /// calling thread's OpenMP runtime the new count. Loops already running keep their threads.
     public static func setThreadCount(_ count: Int) {
         configured.store(max(1, count), ordering: .relaxed)
+        configure()
+        applyToOpenMP()
     }
 
     static func defaultCount() -> Int {
@@ -38,6 +54,46 @@ public enum ComputeThreads {
         }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
+
+    // MARK: Process-wide settings
+
+    /// Applies, once per process, the settings that make the numerical libraries underneath
+    /// follow this scheduler. Idempotent, thread-safe and cheap after the first call.
+    ///
+    /// - OpenBLAS's own thread pool is set to one thread (`openblas_set_num_threads(1)`):
+    ///   TensorCore splits large products over ``count`` threads itself, each block one
+    ///   single-threaded OpenBLAS call (see
+    ///   ``Kernels/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``).
+    /// - OpenBLAS's kernel family is corrected when its CPU detection chose weaker kernels than
+    ///   the CPU supports (see ``BLASRuntime``; not when `OPENBLAS_CORETYPE` is set).
+    /// - The calling thread's OpenMP thread count is set to ``count`` (OpenMP keeps it per thread;
+    ///   the library sets it again before each oneDNN product).
+    ///
+    /// `CLIPModel`'s initializers call it before they read any weight, and ``setThreadCount(_:)``
+    /// calls it. A program that uses `Tensor` or `Kernels` without opening a model calls it
+    /// itself to get the same behaviour; until then TensorCore leaves OpenBLAS as the process
+    /// found it and runs each matrix product as one OpenBLAS call.
+    public static func configure() {
+        _ = processSettings
+        applyToOpenMP()
+    }
+
+    /// Whether ``configure()`` has run: TensorCore splits matrix products over its own threads
+    /// only once OpenBLAS's pool is down to one thread.
+    package static var isConfigured: Bool { configurationDone.load(ordering: .acquiring) }
+
+    private static let configurationDone = Atomic<Bool>(false)
+
+    /// The one-time work of ``configure()`` (Swift runs a static initializer exactly once, and
+    /// other callers wait for it): the result is ``BLASRuntime/coreSelection``.
+    static let processSettings: BLASRuntime.CoreSelection = {
+        let selection = BLASRuntime.selectCore()
+        openblas_set_num_threads(1)
+        configurationDone.store(true, ordering: .releasing)
+        return selection
+    }()
+
+    // MARK: Parallel loops
 
     /// The runtime parallel loops run on: "openmp" (the OpenMP team oneDNN shares) or "dispatch".
     public static var runtimeName: String { OpenMPRuntime.current == nil ? "dispatch" : "openmp" }
@@ -58,21 +114,34 @@ public enum ComputeThreads {
         return try body()
     }
 
-    /// Runs `body(worker)` for `workers` workers at once (inline when `workers` is 1) and returns
-    /// when all have finished.
+    /// Runs `body(worker)` once for each worker in `0..<workers` and returns when all have
+    /// finished. The workers share `min(workers, count)` threads, the calling thread among them
+    /// (each thread takes every `threads`-th worker); they run in order on the calling thread
+    /// when ``count`` is 1, when `workers` is 1, or when called from inside another loop's worker.
     public static func parallel(_ workers: Int, _ body: @Sendable (Int) -> Void) {
-        if workers <= 1 {
-            body(0)
-        } else if let runtime = OpenMPRuntime.current {
-            runtime.parallel(workers, body)
+        let threads = min(workers, count)
+        guard threads > 1, !WorkerMark.isSet else {
+            for worker in 0..<max(workers, 0) { body(worker) }
+            return
+        }
+        if let runtime = OpenMPRuntime.current {
+            runtime.parallel(workers, threads: threads, body)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                WorkerMark.whileSet {
+                    var worker = thread
+                    while worker < workers {
+                        body(worker)
+                        worker += threads
+                    }
+                }
+            }
         }
     }
 
     /// Splits `0..<count` into at most `count / minimumChunk` (and at most ``count``) contiguous
     /// chunks whose starts are multiples of `alignment`, and runs `body(range)` for each in
-    /// parallel.
+    /// parallel (see ``parallel(_:_:)``).
     public static func forEachChunk(of count: Int, minimumChunk: Int, alignment: Int = 1,
                                     _ body: @Sendable (Range<Int>) -> Void) {
         let workers = max(1, min(Self.count, count / max(minimumChunk, 1)))
@@ -132,10 +201,10 @@ struct OpenMPRuntime: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(worker)` for `0..<workers` in one parallel region of `workers` threads (the
-    /// calling thread is one of them). If the runtime gives fewer threads (a nested region runs on
-    /// one), each thread takes every `teamSize`-th worker.
-    func parallel(_ workers: Int, _ body: @Sendable (Int) -> Void) {
+    /// Runs `body(worker)` for `0..<workers` in one parallel region of `threads` threads (the
+    /// calling thread is one of them), each thread taking every `teamSize`-th worker (the
+    /// runtime may give fewer threads than asked for).
+    func parallel(_ workers: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             let region = Region(body: body, workers: workers)
             withExtendedLifetime(region) {
@@ -144,13 +213,80 @@ struct OpenMPRuntime: @unchecked Sendable {
                     guard let context, let runtime = OpenMPRuntime.current else { return }
                     let region = Unmanaged<Region>.fromOpaque(context).takeUnretainedValue()
                     let team = max(1, Int(runtime.teamSize()))
-                    var worker = Int(runtime.threadNumber())
-                    while worker < region.workers {
-                        region.body(worker)
-                        worker += team
+                    WorkerMark.whileSet {
+                        var worker = Int(runtime.threadNumber())
+                        while worker < region.workers {
+                            region.body(worker)
+                            worker += team
+                        }
                     }
-                }, context, UInt32(workers), 0)
+                }, context, UInt32(threads), 0)
             }
+        }
+    }
+}
+
+/// Marks the threads that run a loop's workers, so that a loop started inside a worker runs on
+/// that worker's thread instead of bringing more threads (a thread-specific value, set for the
+/// duration of the worker).
+enum WorkerMark {
+    private static let key: pthread_key_t? = {
+        var key = pthread_key_t()
+        return pthread_key_create(&key, nil) == 0 ? key : nil
+    }()
+
+    /// A non-null value that means "inside a worker" (never dereferenced).
+    private static var marker: UnsafeRawPointer? { UnsafeRawPointer(bitPattern: 1) }
+
+    /// Whether the calling thread is running a loop's worker.
+    static var isSet: Bool {
+        guard let key else { return false }
+        return pthread_getspecific(key) != nil
+    }
+
+    /// Runs `body` with the calling thread marked as a worker, then restores its previous mark.
+    @inline(__always)
+    static func whileSet(_ body: () -> Void) {
+        guard let key else { return body() }
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, marker)
+        body()
+        pthread_setspecific(key, previous)
+    }
+}
+
+/// Work that runs beside the calling thread's numerical work, picked up later: used to parse a
+/// tokenizer's vocabulary while the calling thread opens and reorders a model's weights.
+///
+/// It follows ``ComputeThreads``: with a count of 1 the work runs on the calling thread, right
+/// away; otherwise on one Dispatch thread. The work must not run numerical kernels: those belong
+/// to the calling thread's loops (a second thread starting OpenMP regions would bring a second
+/// team and oversubscribe the cores).
+package final class BackgroundWork<Value, Failure: Error>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Result<Value, Failure>?
+
+    /// Starts `work` (see the type's description for where it runs).
+    package init(_ work: @escaping @Sendable () throws(Failure) -> Value) {
+        guard ComputeThreads.count > 1 else {
+            result = Result { () throws(Failure) -> Value in try work() }
+            return
+        }
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let outcome = Result { () throws(Failure) -> Value in try work() }
+            lock.withLock { result = outcome }
+            done.signal()
+        }
+    }
+
+    /// Waits for the work and returns its value or throws its error (callable once or more).
+    package func value() throws(Failure) -> Value {
+        while true {
+            if let result = lock.withLock({ result }) { return try result.get() }
+            done.wait()
+            // Let the next waiter through too.
+            done.signal()
         }
     }
 }

@@ -25,6 +25,7 @@ import Testing
     }
 
     @Test func theRuntimeReportsItsCoreAndProductsStayCorrect() throws {
+        ComputeThreads.configure()
         let a = try Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])
         let b = try Tensor(shape: [2, 2], scalars: [1, 0, 1, 1])
         #expect(try a.matmul(b).scalars == [3, 2, 7, 4, 11, 6])

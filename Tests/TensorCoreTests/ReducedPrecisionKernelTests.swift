@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TensorCore
 
@@ -100,7 +101,8 @@ import Testing
     }
 }
 
-@Suite struct ComputeThreadsTests {
+// Serialized: the tests change the process's thread count.
+@Suite(.serialized) struct ComputeThreadsTests {
     @Test("parallel runs every worker exactly once, at any thread count")
     func everyWorkerOnce() throws {
         let before = ComputeThreads.count
@@ -128,4 +130,64 @@ import Testing
         }
         #expect(["openmp", "dispatch"].contains(ComputeThreads.runtimeName))
     }
+
+    @Test("a count of 1 keeps every loop on the calling thread; a count of 2 uses two threads")
+    func loopsRunOnCountThreads() throws {
+        let before = ComputeThreads.count
+        defer { ComputeThreads.setThreadCount(before) }
+        let caller = pthread_self()
+
+        ComputeThreads.setThreadCount(1)
+        for workers in [1, 2, 5, 16] {
+            let log = ThreadLog()
+            ComputeThreads.parallel(workers) { _ in log.record() }
+            #expect(log.threads == [caller] && log.count == workers, "\(workers) workers")
+        }
+        let chunks = ThreadLog()
+        ComputeThreads.forEachChunk(of: 1000, minimumChunk: 1) { _ in chunks.record() }
+        #expect(chunks.threads == [caller] && chunks.count == 1)
+        let background = BackgroundWork<pthread_t, Never> { pthread_self() }
+        #expect(background.value() == caller)
+
+        ComputeThreads.setThreadCount(2)
+        // Each worker waits (up to 10 s) until both have started: two threads, not one after the other.
+        let pair = ThreadLog(), arrived = Atomic<Int>(0)
+        ComputeThreads.parallel(2) { _ in
+            pair.record()
+            arrived.add(1, ordering: .relaxed)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while arrived.load(ordering: .relaxed) < 2, ContinuousClock.now < deadline { sched_yield() }
+        }
+        #expect(pair.threads.count == 2 && pair.threads.contains(caller))
+        let halves = ThreadLog()
+        ComputeThreads.forEachChunk(of: 1000, minimumChunk: 1) { _ in halves.record() }
+        #expect(halves.count == 2)
+        // A loop inside a worker runs on that worker's thread.
+        let nested = ThreadLog()
+        ComputeThreads.parallel(2) { _ in
+            let outer = pthread_self()
+            ComputeThreads.parallel(4) { _ in nested.record(matching: outer) }
+        }
+        #expect(nested.count == 8 && nested.mismatches == 0)
+    }
+}
+
+/// The threads a loop's workers ran on.
+private final class ThreadLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [pthread_t] = []
+    private var wrongThread = 0
+
+    /// Records the calling thread (and whether it is `expected`).
+    func record(matching expected: pthread_t? = nil) {
+        let thread = pthread_self()
+        lock.withLock {
+            seen.append(thread)
+            if let expected, expected != thread { wrongThread += 1 }
+        }
+    }
+
+    var threads: Set<pthread_t> { lock.withLock { Set(seen) } }
+    var count: Int { lock.withLock { seen.count } }
+    var mismatches: Int { lock.withLock { wrongThread } }
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -186,36 +187,33 @@ final class LinearLayer: @unchecked Sendable {
     func input(from x: UnsafePointer<Float>, rows: Int, staging: UnsafeMutableRawPointer,
                rowScales: UnsafeMutablePointer<Float>) -> Input {
         let width = inputs
-        let source = UInt(bitPattern: x), target = UInt(bitPattern: staging), scales = UInt(bitPattern: rowScales)
+        let source = SendablePointer(x)
         switch precision {
         case .float32:
             return .float32(x)
         case .bfloat16 where kernelPrecision == .float32:
+            let target = SendableMutablePointer(staging.assumingMemoryBound(to: Float.self))
             forEachRowChunk(rows: rows, width: width) { range in
-                guard let x = UnsafePointer<Float>(bitPattern: source),
-                      let out = UnsafeMutablePointer<Float>(bitPattern: target) else { return }
                 let offset = range.lowerBound * width
-                Kernels.roundToBFloat16(x + offset, count: range.count * width, into: out + offset)
+                Kernels.roundToBFloat16(source.base + offset, count: range.count * width, into: target.base + offset)
             }
-            return .float32(UnsafePointer(staging.assumingMemoryBound(to: Float.self)))
+            return .float32(UnsafePointer(target.base))
         case .bfloat16:
+            let target = SendableMutablePointer(staging.assumingMemoryBound(to: UInt16.self))
             forEachRowChunk(rows: rows, width: width) { range in
-                guard let x = UnsafePointer<Float>(bitPattern: source),
-                      let out = UnsafeMutablePointer<UInt16>(bitPattern: target) else { return }
                 let offset = range.lowerBound * width
-                Kernels.convertToBFloat16(x + offset, count: range.count * width, into: out + offset)
+                Kernels.convertToBFloat16(source.base + offset, count: range.count * width, into: target.base + offset)
             }
-            return .bfloat16(UnsafePointer(staging.assumingMemoryBound(to: UInt16.self)))
+            return .bfloat16(UnsafePointer(target.base))
         case .int8:
+            let target = SendableMutablePointer(staging.assumingMemoryBound(to: Int8.self))
+            let scales = SendableMutablePointer(rowScales)
             forEachRowChunk(rows: rows, width: width) { range in
-                guard let x = UnsafePointer<Float>(bitPattern: source),
-                      let out = UnsafeMutablePointer<Int8>(bitPattern: target),
-                      let scales = UnsafeMutablePointer<Float>(bitPattern: scales) else { return }
                 let offset = range.lowerBound * width
-                Kernels.quantizeRows(x + offset, rows: range.count, width: width, into: out + offset,
-                                     scales: scales + range.lowerBound)
+                Kernels.quantizeRows(source.base + offset, rows: range.count, width: width, into: target.base + offset,
+                                     scales: scales.base + range.lowerBound)
             }
-            return .int8(UnsafePointer(staging.assumingMemoryBound(to: Int8.self)), rowScales: UnsafePointer(rowScales))
+            return .int8(UnsafePointer(target.base), rowScales: UnsafePointer(rowScales))
         }
     }
 
@@ -323,13 +321,10 @@ final class LinearLayer: @unchecked Sendable {
     private func finishInt8(products: UnsafePointer<Float>, rowScales: UnsafePointer<Float>, rows: Int,
                             into out: UnsafeMutablePointer<Float>, accumulate: Bool, activation: Activation?) {
         let width = outputs
-        let addresses = (UInt(bitPattern: products), UInt(bitPattern: rowScales), UInt(bitPattern: out),
-                         bias.map { UInt(bitPattern: $0) })
+        let products = SendablePointer(products), scales = SendablePointer(rowScales)
+        let output = SendableMutablePointer(out), bias = bias.map { SendablePointer($0) }
         forEachRowChunk(rows: rows, width: width) { range in
-            guard let products = UnsafePointer<Float>(bitPattern: addresses.0),
-                  let scales = UnsafePointer<Float>(bitPattern: addresses.1),
-                  let out = UnsafeMutablePointer<Float>(bitPattern: addresses.2) else { return }
-            let bias = addresses.3.flatMap { UnsafePointer<Float>(bitPattern: $0) }
+            let products = products.base, scales = scales.base, out = output.base, bias = bias?.base
             let offset = range.lowerBound * width
             Kernels.scaleRows(products + offset, rowScales: scales + range.lowerBound, bias: bias, rows: range.count,
                               width: width, into: out + offset, accumulate: accumulate)

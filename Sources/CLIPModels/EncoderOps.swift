@@ -1,0 +1,78 @@
+import CLIPSupport
+import TensorCore
+
+// The raw-buffer operations the encoder layers are made of: products through a layer, row-chunked
+// loops on the compute threads, one head's attention, layer norm. Each works on memory its caller
+// owns (usually an `EncoderWorkspace`'s buffers) and allocates nothing.
+
+/// `out = act(x · Wᵀ + b)` (or `out += x · Wᵀ + b` when `accumulate`) through `layer`, with `x`
+/// (`[rows, layer.inputs]`, Float32) converted to the layer's input format in the workspace.
+func project(_ x: UnsafePointer<Float>, rows: Int, through layer: LinearLayer, into out: UnsafeMutablePointer<Float>,
+             accumulate: Bool = false, activation: Activation? = nil, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
+    let input = layer.input(from: x, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
+    try layer.run(input, rows: rows, into: .float32(out), accumulate: accumulate, activation: activation,
+                  context: ws.matmul)
+}
+
+/// Runs `body` over chunks of `rows` rows of `width` elements on the compute threads, or over
+/// all rows on the calling thread when there is too little work to share (under 64 K elements
+/// per thread).
+func forEachRowChunk(rows: Int, width: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let minimumRows = max(1, (1 << 16) / max(width, 1))
+    ComputeThreads.forEachChunk(of: rows, minimumChunk: minimumRows, body)
+}
+
+/// One head's attention with BLAS: `scores = scale · Q·Kᵀ` (`[tokens, tokens]`), row softmax
+/// (lower triangle only when causal), `output = scores · V`.
+func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
+                   tokens: Int, headWidth: Int, scale: Float, causal: Bool,
+                   scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+    Kernels.gemm(transposeB: true, m: tokens, n: tokens, k: headWidth, alpha: scale,
+                 a: q, lda: stride, b: k, ldb: stride, beta: 0, c: scores, ldc: tokens)
+    if causal {
+        for i in 0..<tokens {
+            let row = scores + i * tokens
+            Kernels.softmax(row, rows: 1, width: i + 1)
+            if i + 1 < tokens { (row + i + 1).update(repeating: 0, count: tokens - i - 1) }
+        }
+    } else {
+        Kernels.softmax(scores, rows: tokens, width: tokens)
+    }
+    Kernels.gemm(m: tokens, n: headWidth, k: tokens, a: scores, lda: tokens, b: v, ldb: stride,
+                 beta: 0, c: output, ldc: outputStride)
+}
+
+/// `y += a · x` for `count` elements.
+@inline(__always)
+func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    typealias Vector = SIMD16<Float>
+    let factor = Vector(repeating: a)
+    var i = 0
+    while i + 16 <= count {
+        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self)
+        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: Vector.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: yv + factor * xv, as: Vector.self)
+        i += 16
+    }
+    while i < count {
+        y[i] += a * x[i]
+        i += 1
+    }
+}
+
+/// LayerNorm of `rows` rows of `width` elements from `input` into `output` (may be the same).
+func layerNorm(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+               weights: LayerNormWeights, epsilon: Float) {
+    weights.weight.withUnsafeBufferPointer { gamma in
+        weights.bias.withUnsafeBufferPointer { beta in
+            guard let gammaBase = gamma.baseAddress, let betaBase = beta.baseAddress else { return }
+            let input = SendablePointer(input), output = SendableMutablePointer(output)
+            let gamma = SendablePointer(gammaBase), beta = SendablePointer(betaBase)
+            forEachRowChunk(rows: rows, width: width) { range in
+                let offset = range.lowerBound * width
+                Kernels.layerNorm(input.base + offset, into: output.base + offset, rows: range.count, width: width,
+                                  gamma: gamma.base, beta: beta.base, epsilon: epsilon)
+            }
+        }
+    }
+}
