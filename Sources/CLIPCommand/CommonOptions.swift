@@ -117,21 +117,15 @@ func printJSON<T: Encodable>(_ value: T) throws {
     FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
 }
 
-/// Preprocesses image files one by one so that a bad file is reported (one `error:` line on
-/// standard error) and skipped instead of failing the whole batch.
+/// Preprocesses image files as one batch (on the compute threads); a bad file is reported (one
+/// `error:` line on standard error) and skipped instead of failing the whole batch.
 /// - Returns: the files that could be read and their pixels `[count, 3, H, W]`, or nil if none.
 func preprocessImages(_ paths: [String], with model: CLIPModel, failures: inout Int) -> (paths: [String], pixels: Tensor)? {
-    var good: [String] = []
-    var tensors: [Tensor] = []
-    for path in paths {
-        do {
-            tensors.append(try model.imagePreprocessor.pixelValues(contentsOf: URL(fileURLWithPath: path)))
-            good.append(path)
-        } catch {
-            printToStandardError("error: \(path): \(error)")
-            failures += 1
-        }
+    let batch = model.imagePreprocessor.batch(contentsOf: paths.map { URL(fileURLWithPath: $0) })
+    for failure in batch.failures {
+        printToStandardError("error: \(paths[failure.index]): \(failure.error)")
+        failures += 1
     }
-    guard !tensors.isEmpty, let pixels = try? Tensor.concatenate(tensors, axis: 0) else { return nil }
-    return (good, pixels)
+    guard let pixels = batch.pixelValues else { return nil }
+    return (batch.indices.map { paths[$0] }, pixels)
 }

@@ -76,6 +76,35 @@ import TensorCore
         }
     }
 
+    /// A batch that keeps going past bad files: the good ones' pixels equal the plain batch's,
+    /// rows keep input order, each failure names its file.
+    @Test func batchSetsFailuresAside() throws {
+        let preprocessor = ImagePreprocessor()
+        let good = try ["landscape_640x480.jpg", "thin_13x400.png", "tiny_1x1.png"].map { try Fixtures.image($0) }
+        let bomb = try Fixtures.image("bomb_30000x30000.png")
+        let missing = try Fixtures.image("no-such-file.png")
+        let batch = preprocessor.batch(contentsOf: [bomb, good[0], missing, good[1], good[2]])
+        #expect(batch.indices == [1, 3, 4])
+        #expect(try #require(batch.pixelValues) == (try preprocessor.pixelValues(contentsOf: good)))
+        #expect(batch.failures.map(\.index) == [0, 2])
+        #expect(batch.failures.first?.error == .imageTooLarge(source: bomb.path, width: 30000, height: 30000, limit: 100_000_000))
+        #expect("\(batch.failures[1].error)".contains("no-such-file.png"))
+
+        let none = preprocessor.batch(contentsOf: [missing])
+        #expect(none.pixelValues == nil && none.indices.isEmpty && none.failures.count == 1)
+        #expect(preprocessor.batch(contentsOf: []).pixelValues == nil)
+
+        // Without a crop, an image of another size than the first good one is set aside.
+        var noCrop = PreprocessingConfiguration.openAI
+        noCrop.cropSize = nil
+        let a = try RGBImage(width: 10, height: 20, pixels: [UInt8](repeating: 1, count: 600))
+        let b = try RGBImage(width: 20, height: 10, pixels: [UInt8](repeating: 1, count: 600))
+        let mixed = ImagePreprocessor(configuration: noCrop).batch(of: [a, b, a])
+        #expect(mixed.indices == [0, 2])
+        #expect(mixed.pixelValues?.shape == [2, 3, 448, 224])
+        #expect(mixed.failures == [.init(index: 1, error: .batchShapeMismatch(index: 1, shape: [3, 224, 448], expected: [3, 448, 224]))])
+    }
+
     @Test func normalizationValues() throws {
         // A flat image: every output value is the reference formula applied to the pixel value.
         let image = try RGBImage(width: 3, height: 2, pixels: [UInt8](repeating: 0, count: 18).enumerated().map {
