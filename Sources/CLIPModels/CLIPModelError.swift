@@ -35,8 +35,6 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A text or image path was given but the model directory has no tokenizer or preprocessing
     /// configuration.
     case missingComponent(name: String, reason: String)
-    /// A failure reported by another module (tokenizer, image decoding, tensor operations).
-    case underlying(context: String, message: String)
     /// The tokenizer's files could not be read: `error` names the file, line or token;
     /// `context` says which tokenizer.
     case tokenizer(TextTokenizerError, context: String)
@@ -103,8 +101,6 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
             return "empty batch of \(input)"
         case let .missingComponent(name, reason):
             return "no \(name): \(reason)"
-        case let .underlying(context, message):
-            return "\(context): \(message)"
         case let .tokenizer(error, context):
             return "\(context): \(error)"
         case let .imageProcessing(error, context):

@@ -19,9 +19,9 @@ import Glibc
 ///
 /// Nothing is changed when `OPENBLAS_CORETYPE` is set (the user's choice wins), when the library
 /// has no dynamic core selection, or when its choice is already as strong as the CPU allows.
-public enum BLASRuntime {
+package enum BLASRuntime {
     /// How the kernel family was settled.
-    public enum CoreSelection: Sendable, Equatable {
+    package enum CoreSelection: Sendable, Equatable {
         /// OpenBLAS's own detection was kept (it matched the CPU, or the library cannot switch).
         case detected
         /// `OPENBLAS_CORETYPE` was set in the environment and OpenBLAS followed it.
@@ -31,12 +31,12 @@ public enum BLASRuntime {
     }
 
     /// The kernel family OpenBLAS uses now (e.g. `"SkylakeX"`, `"Haswell"`, `"Prescott"`).
-    public static var coreName: String { currentCoreName() }
+    package static var coreName: String { currentCoreName() }
 
     /// How ``coreName`` was chosen: by ``ComputeThreads/configure()`` once it has run; before,
     /// OpenBLAS's own choice (`.environment` when `OPENBLAS_CORETYPE` is set, else `.detected`).
     /// Reading it changes nothing.
-    public static var coreSelection: CoreSelection {
+    package static var coreSelection: CoreSelection {
         if ComputeThreads.isConfigured { return ComputeThreads.processSettings }
         return getenv("OPENBLAS_CORETYPE") != nil ? .environment : .detected
     }

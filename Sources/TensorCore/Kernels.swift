@@ -6,11 +6,11 @@ import COpenBLAS
 /// Float32 memory, handles lengths that are not multiples of the SIMD width, and allocates nothing.
 ///
 /// The caller guarantees that every pointer covers the extents it passes.
-public enum Kernels {
+package enum Kernels {
     /// The SIMD vector used by the elementwise kernels.
-    public typealias Vector = SIMD16<Float>
+    package typealias Vector = SIMD16<Float>
     /// The integer vector with the same lane count, for bit manipulation.
-    public typealias IntVector = SIMD16<Int32>
+    package typealias IntVector = SIMD16<Int32>
     @usableFromInline static let width = Vector.scalarCount
 
     // MARK: Matrix products
@@ -26,7 +26,7 @@ public enum Kernels {
     /// single-threaded OpenBLAS call; smaller ones run on the calling thread. The split needs
     /// ``ComputeThreads/configure()`` to have run (it sets OpenBLAS's own pool to one thread);
     /// before, each product is one OpenBLAS call.
-    public static func gemm(
+    package static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -76,7 +76,7 @@ public enum Kernels {
 
     /// Products smaller than this many multiply-adds run on one thread: splitting them costs
     /// more in hand-offs than it saves (about 50 µs of work).
-    public static let parallelThreshold = 1 << 21
+    package static let parallelThreshold = 1 << 21
     /// The narrowest column block a product is split into.
     static let minimumBlockColumns = 64
     /// Products with at least this many rows are split by rows.
@@ -99,7 +99,7 @@ public enum Kernels {
 
     /// `x[i] += y[i]` for `count` elements.
     @inlinable
-    public static func add(_ y: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, count: Int) {
+    package static func add(_ y: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + width <= count {
             let sum = load(x + i) + load(y + i)
@@ -111,7 +111,7 @@ public enum Kernels {
 
     /// `x[i] *= y[i]` for `count` elements.
     @inlinable
-    public static func multiply(_ x: UnsafeMutablePointer<Float>, by y: UnsafePointer<Float>, count: Int) {
+    package static func multiply(_ x: UnsafeMutablePointer<Float>, by y: UnsafePointer<Float>, count: Int) {
         var i = 0
         while i + width <= count {
             store(load(x + i) * load(y + i), x + i)
@@ -122,7 +122,7 @@ public enum Kernels {
 
     /// `x[i] *= factor` for `count` elements.
     @inlinable
-    public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    package static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
         var i = 0
         let f = Vector(repeating: factor)
         while i + width <= count {
@@ -134,7 +134,7 @@ public enum Kernels {
 
     /// Adds `bias` (`[width]`) to each of `rows` rows of `x` (`[rows, width]`).
     @inlinable
-    public static func addBias(
+    package static func addBias(
         _ bias: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, rows: Int, width: Int
     ) {
         for row in 0..<rows { add(bias, to: x + row * width, count: width) }
@@ -144,7 +144,7 @@ public enum Kernels {
 
     /// GELU in its exact (erf) form, `x · Φ(x) = 0.5 · x · (1 + erf(x / √2))`, in place.
     /// Matches `torch.nn.functional.gelu` (approximate="none") to within a few ulp.
-    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    package static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let half = Vector(repeating: 0.5)
         let invSqrt2 = Vector(repeating: 0.707_106_781_186_547_5)
         var i = 0
@@ -157,7 +157,7 @@ public enum Kernels {
     }
 
     /// QuickGELU, `x · sigmoid(1.702 · x)`, in place (OpenAI CLIP's activation).
-    public static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    package static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let k = Vector(repeating: -1.702)
         var i = 0
         while i + width <= count {
@@ -174,7 +174,7 @@ public enum Kernels {
     /// `(x − mean) / sqrt(var + epsilon) · gamma + beta`, with the biased variance computed in a
     /// second pass around the mean (no catastrophic cancellation). `input` and `output` may be
     /// the same memory.
-    public static func layerNorm(
+    package static func layerNorm(
         _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
         rows: Int, width: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
@@ -222,7 +222,7 @@ public enum Kernels {
     /// Softmax of each of `rows` rows of `width` elements, in place, after adding `mask`
     /// (`[rows, width]`, typically `-inf` above the diagonal for causal attention) when given.
     /// A row whose entries are all `-inf` becomes all zeros rather than NaN.
-    public static func softmax(
+    package static func softmax(
         _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, mask: UnsafePointer<Float>? = nil
     ) {
         guard width > 0 else { return }
@@ -255,7 +255,7 @@ public enum Kernels {
 
     /// Divides each of `rows` rows of `width` elements by its Euclidean norm (rows of norm zero
     /// are left as they are), in place.
-    public static func l2Normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+    package static func l2Normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         for row in 0..<rows {
             let r = x + row * width
             let norm = dot(r, r, count: width).squareRoot()
@@ -267,7 +267,7 @@ public enum Kernels {
 
     /// The sum of `count` elements.
     @inlinable
-    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    package static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = Vector.zero
         var i = 0
         while i + width <= count { acc += load(x + i); i += width }
@@ -278,7 +278,7 @@ public enum Kernels {
 
     /// The dot product of two vectors of `count` elements.
     @inlinable
-    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+    package static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         var acc = Vector.zero
         var i = 0
         while i + width <= count { acc += load(x + i) * load(y + i); i += width }
@@ -288,7 +288,7 @@ public enum Kernels {
     }
 
     /// The largest of `count` elements (`-inf` when `count` is 0).
-    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    package static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = Vector(repeating: -.infinity)
         var i = 0
         while i + width <= count { acc = maximum(acc, load(x + i)); i += width }
@@ -307,7 +307,7 @@ public enum Kernels {
     /// reshaped to `[out, channels·patch·patch]`.
     ///
     /// `patch` must be positive and divide `height` and `width`.
-    public static func extractPatches(
+    package static func extractPatches(
         _ images: UnsafePointer<Float>, count: Int, channels: Int, height: Int, width: Int, patch p: Int,
         into output: UnsafeMutablePointer<Float>
     ) {

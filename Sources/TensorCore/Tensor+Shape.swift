@@ -88,7 +88,7 @@ extension Tensor {
 
     /// Non-overlapping square patches of an image batch, flattened for a patch-embedding GEMM
     /// (a convolution whose stride equals its kernel size, computed as im2col + matmul); the
-    /// checked form of ``Kernels/extractPatches(_:count:channels:height:width:patch:into:)``,
+    /// checked form of `Kernels.extractPatches`,
     /// which the vision tower runs.
     ///
     /// `[N, C, H, W] → [N, (H/p)·(W/p), C·p·p]`; patches are in row-major grid order and each is

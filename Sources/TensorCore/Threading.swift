@@ -63,9 +63,9 @@ public enum ComputeThreads {
     /// - OpenBLAS's own thread pool is set to one thread (`openblas_set_num_threads(1)`):
     ///   TensorCore splits large products over ``count`` threads itself, each block one
     ///   single-threaded OpenBLAS call (see
-    ///   ``Kernels/gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``).
+    ///   `Kernels.gemm`).
     /// - OpenBLAS's kernel family is corrected when its CPU detection chose weaker kernels than
-    ///   the CPU supports (see ``BLASRuntime``; not when `OPENBLAS_CORETYPE` is set).
+    ///   the CPU supports (see `BLASRuntime`; not when `OPENBLAS_CORETYPE` is set).
     /// - The calling thread's OpenMP thread count is set to ``count`` (OpenMP keeps it per thread;
     ///   the library sets it again before each oneDNN product).
     ///
@@ -85,7 +85,7 @@ public enum ComputeThreads {
     private static let configurationDone = Atomic<Bool>(false)
 
     /// The one-time work of ``configure()`` (Swift runs a static initializer exactly once, and
-    /// other callers wait for it): the result is ``BLASRuntime/coreSelection``.
+    /// other callers wait for it): the result is `BLASRuntime.coreSelection`.
     static let processSettings: BLASRuntime.CoreSelection = {
         let selection = BLASRuntime.selectCore()
         openblas_set_num_threads(1)
