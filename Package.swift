@@ -94,6 +94,7 @@ let package = Package(
             name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
 
         // Tests.
+        .testTarget(name: "CLIPSupportTests", dependencies: ["CLIPSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
