@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// A CLIP byte-level BPE vocabulary: token strings, merge ranks and the two special tokens.
@@ -179,7 +180,7 @@ final class ByteLevel: Sendable {
     /// The one-scalar string of an alphabet symbol.
     static func symbol(_ scalar: UInt32) -> String {
         var bytes: [UInt8] = []
-        UTF8Codec.append(scalar, to: &bytes)
+        bytes.appendUTF8(scalar)
         return String(decoding: bytes, as: UTF8.self)
     }
 
