@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// Typed access to the members of one JSON object, with errors naming the file and key path.
@@ -6,8 +7,10 @@ struct ConfigReader {
     let file: String
     let prefix: String
 
+    /// The root object of the JSON text `data` (read by the package's strict reader).
     init(data: Data, file: String) throws(ImageProcessingError) {
-        guard let root = JSONValue.parse(data) else {
+        let parsed = data.withUnsafeBytes { bytes in Result { () throws(JSONSyntaxError) in try JSONValue(parsing: bytes) } }
+        guard case let .success(root) = parsed else {
             throw .invalidConfiguration(file: file, key: "<root>", reason: "not valid JSON")
         }
         guard case let .object(members) = root else {
@@ -66,10 +69,8 @@ struct ConfigReader {
     }
 
     func integer(_ value: JSONValue, key: String) throws(ImageProcessingError) -> Int {
-        guard case let .number(number) = value, number == number.rounded(), abs(number) < 1e15 else {
-            throw fail(key, "expected an integer, got \(value.summary)")
-        }
-        return Int(number)
+        guard let integer = value.intValue else { throw fail(key, "expected an integer, got \(value.summary)") }
+        return integer
     }
 
     /// One number for all three channels, or three numbers.

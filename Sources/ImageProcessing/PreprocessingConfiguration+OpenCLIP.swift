@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 // Reading the `preprocess_cfg` of OpenCLIP's `open_clip_config.json`.
