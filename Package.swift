@@ -98,6 +98,7 @@ let package = Package(
         // Tests.
         // The fake Hub (an in-process HTTP server) shared by ModelHubTests and CLIPTests; not a product.
         .target(name: "HubTestSupport", dependencies: ["ModelHub"], path: "Tests/HubTestSupport"),
+        .testTarget(name: "CLIPSupportTests", dependencies: ["CLIPSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// The text part of a Hugging Face `config.json` (`text_config`), with transformers 5.24.0's

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// OpenCLIP's `vision_cfg` with open_clip 3.3.0's `CLIPVisionCfg` defaults.

@@ -1,3 +1,5 @@
+import CLIPSupport
+
 /// Where one tensor's elements are in a safetensors file, and how to read them.
 public struct TensorInfo: Sendable, Hashable {
     /// The tensor's name (its key in the header).
@@ -125,7 +127,7 @@ enum HeaderParser {
     }
 
     private static func parseMetadata(
-        _ reader: inout StrictJSONReader, file: String
+        _ reader: inout StrictJSONReader<SafeTensorsError>, file: String
     ) throws(SafeTensorsError) -> [String: String] {
         if try reader.readNullIfPresent() { return [:] }
         guard reader.peek() == UInt8(ascii: "{") else {
@@ -144,7 +146,7 @@ enum HeaderParser {
     }
 
     private static func parseEntry(
-        _ reader: inout StrictJSONReader, name: String, file: String
+        _ reader: inout StrictJSONReader<SafeTensorsError>, name: String, file: String
     ) throws(SafeTensorsError) -> (name: String, dtype: SafeTensorsDType, shape: [Int], begin: Int, end: Int) {
         guard reader.peek() == UInt8(ascii: "{") else {
             throw .invalidTensorEntry(
@@ -191,7 +193,7 @@ enum HeaderParser {
     /// Reads an array of non-negative integers (`shape` or `data_offsets`). `limit` bounds the
     /// number of entries.
     private static func readIntegers(
-        _ reader: inout StrictJSONReader, field: String, tensor: String, file: String, limit: Int?
+        _ reader: inout StrictJSONReader<SafeTensorsError>, field: String, tensor: String, file: String, limit: Int?
     ) throws(SafeTensorsError) -> [Int] {
         guard reader.peek() == UInt8(ascii: "[") else {
             throw .invalidTensorEntry(
@@ -213,10 +215,10 @@ enum HeaderParser {
             guard number.isInteger else {
                 throw .invalidTensorEntry(
                     file: file, tensor: tensor,
-                    message: "\(field) entry \(index) must be an integer, found \(number.literal)")
+                    message: "\(field) entry \(index) must be an integer, found \(reader.literal(of: number))")
             }
             guard let value = number.integerValue else {
-                throw .integerOutOfRange(file: file, tensor: tensor, field: field, literal: number.literal)
+                throw .integerOutOfRange(file: file, tensor: tensor, field: field, literal: reader.literal(of: number))
             }
             guard value >= 0 else {
                 if field == "shape" {

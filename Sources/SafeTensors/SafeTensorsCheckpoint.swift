@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -180,7 +181,8 @@ public final class SafeTensorsCheckpoint: WeightSource {
                         case UInt8(ascii: "\""):
                             metadata[name] = try reader.readString()
                         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                            metadata[name] = try reader.readNumber().literal
+                            let number = try reader.readNumber()
+                            metadata[name] = reader.literal(of: number)
                         default:
                             try reader.skipValue()
                         }

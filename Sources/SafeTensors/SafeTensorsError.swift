@@ -1,3 +1,5 @@
+import CLIPSupport
+
 /// Errors thrown while reading or writing safetensors files and sharded checkpoints.
 ///
 /// Every case names the file involved; cases about one tensor name it too. Offsets inside the
@@ -133,29 +135,25 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     }
 }
 
-/// `text` in double quotes, with control characters, quotes and backslashes escaped, cut to
-/// 200 characters, so that names taken from a file never break a one-line message.
-func q(_ text: String) -> String {
-    var out = "\""
-    var count = 0
-    for scalar in text.unicodeScalars {
-        if count == 200 { out += "…"; break }
-        count += 1
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
-                || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
+extension SafeTensorsError {
+    /// The error for a JSON syntax problem in `file`: a repeated key is ``duplicateKey(file:key:offset:)``,
+    /// anything else ``invalidJSON(file:offset:message:)``.
+    init(_ error: JSONSyntaxError, file: String) {
+        if case let .duplicateKey(key) = error.problem {
+            self = .duplicateKey(file: file, key: key, offset: error.offset)
+        } else {
+            self = .invalidJSON(file: file, offset: error.offset, message: error.message)
         }
     }
-    return out + "\""
 }
+
+extension StrictJSONReader where Failure == SafeTensorsError {
+    /// A reader of `bytes` whose syntax errors name `file`.
+    init(bytes: UnsafeRawBufferPointer, file: String) {
+        self.init(bytes: bytes) { SafeTensorsError($0, file: file) }
+    }
+}
+
+/// `text` quoted for a one-line message (``Swift/String/quotedForMessage``): names taken from a
+/// file never break a message.
+func q(_ text: String) -> String { text.quotedForMessage }

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -162,7 +163,7 @@ public struct SafeTensorsWriter: Sendable {
         var first = true
         if !metadata.isEmpty {
             header += "\"__metadata__\":{"
-            header += metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0] ?? ""))" }
+            header += metadata.keys.sorted().map { "\($0.jsonLiteral):\((metadata[$0] ?? "").jsonLiteral)" }
                 .joined(separator: ",")
             header += "}"
             first = false
@@ -172,7 +173,7 @@ public struct SafeTensorsWriter: Sendable {
             if !first { header += "," }
             first = false
             let shape = entry.shape.map(String.init).joined(separator: ",")
-            header += "\(Self.jsonString(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],"
+            header += "\(entry.name.jsonLiteral):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],"
             header += "\"data_offsets\":[\(offset),\(offset + entry.bytes.count)]}"
             offset += entry.bytes.count
         }
@@ -197,27 +198,5 @@ public struct SafeTensorsWriter: Sendable {
         } catch {
             throw .writeFailed(file: url.path, reason: error.localizedDescription)
         }
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// The CLIP tokenizer of OpenAI CLIP and open_clip (`SimpleTokenizer`): text cleaning (ftfy,
@@ -67,7 +68,7 @@ public final class CLIPTokenizer: Sendable {
         word.reserveCapacity(64)
         PreTokenizer.forEachPiece(of: cleaned) { piece in
             word.removeAll(keepingCapacity: true)
-            for scalar in piece { UTF8Codec.append(scalar, to: &word) }
+            for scalar in piece { word.appendUTF8(scalar) }
             if !cache.appendIDs(for: word, to: &ids) {
                 let encoded = BytePairEncoder.encode(word, vocabulary: vocabulary)
                 cache.insert(word, ids: encoded)

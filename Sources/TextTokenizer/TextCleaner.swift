@@ -1,3 +1,5 @@
+import CLIPSupport
+
 // open_clip's text cleaning for its default `clean="lower"`:
 //   whitespace_clean(basic_clean(text)).lower()
 // with basic_clean = ftfy.fix_text, html.unescape twice, strip; whitespace_clean = runs of
@@ -58,7 +60,7 @@ public enum CLIPTextCleaner {
     static func string(_ scalars: [UInt32]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(scalars.count)
-        for scalar in scalars { UTF8Codec.append(scalar, to: &bytes) }
+        for scalar in scalars { bytes.appendUTF8(scalar) }
         return String(decoding: bytes, as: UTF8.self)
     }
 }

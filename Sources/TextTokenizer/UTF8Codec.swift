@@ -1,28 +1,9 @@
-// UTF-8 encoding and the three decoders the reference uses: strict UTF-8 (Python's codec), the
+// The three UTF-8 decoders the reference uses: strict UTF-8 (Python's codec), the
 // "utf-8-variants" codec of ftfy (CESU-8 surrogate pairs and Java's C0 80 for U+0000), and
 // decoding with replacement characters (Python's errors="replace", maximal subparts).
+// (Encoding is CLIPSupport's `[UInt8].appendUTF8`.)
 
 enum UTF8Codec {
-    @inline(__always)
-    static func append(_ scalar: UInt32, to bytes: inout [UInt8]) {
-        switch scalar {
-        case 0..<0x80:
-            bytes.append(UInt8(scalar))
-        case 0x80..<0x800:
-            bytes.append(UInt8(0xC0 | (scalar >> 6)))
-            bytes.append(UInt8(0x80 | (scalar & 0x3F)))
-        case 0x800..<0x10000:
-            bytes.append(UInt8(0xE0 | (scalar >> 12)))
-            bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            bytes.append(UInt8(0x80 | (scalar & 0x3F)))
-        default:
-            bytes.append(UInt8(0xF0 | (scalar >> 18)))
-            bytes.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-            bytes.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            bytes.append(UInt8(0x80 | (scalar & 0x3F)))
-        }
-    }
-
     /// Result of reading one sequence at a position.
     enum Step {
         /// A valid scalar and its length in bytes.

@@ -1,75 +1,7 @@
+import CLIPSupport
 import Foundation
 
-/// Any JSON value, for configuration fields whose type varies between files (an image size
-/// given as `224` or `[224, 224]`, `eos_token_id` as a number or a list).
-enum JSONValue: Codable, Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case let .bool(value): try container.encode(value)
-        case let .number(value): try container.encode(value)
-        case let .string(value): try container.encode(value)
-        case let .array(value): try container.encode(value)
-        case let .object(value): try container.encode(value)
-        }
-    }
-
-    /// The value as an integer, when it is a number without a fractional part.
-    var intValue: Int? {
-        guard case let .number(value) = self, value.rounded() == value, abs(value) < 1e15 else { return nil }
-        return Int(value)
-    }
-}
-
-/// A coding key for any string, to list the keys a JSON object actually has.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { return nil }
-}
-
-extension Decoder {
-    /// The keys of the JSON object being decoded that are not in `known`, sorted.
-    func unknownKeys<Key: CodingKey & CaseIterable>(besides known: Key.Type) throws -> [String] {
-        let container = try container(keyedBy: AnyCodingKey.self)
-        let knownNames = Set(Key.allCases.map(\.stringValue))
-        return container.allKeys.map(\.stringValue).filter { !knownNames.contains($0) }.sorted()
-    }
-}
-
 extension KeyedDecodingContainer {
-    /// The value at `key`, or `fallback` when the key is absent or `null`.
-    func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: key) ?? fallback
-    }
-
     /// A square size given either as one integer or as a list of two equal integers.
     /// Returns `nil` when absent; throws for other shapes, including rectangles.
     func squareSize(_ key: Key) throws -> Int? {
