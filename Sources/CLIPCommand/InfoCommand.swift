@@ -19,7 +19,7 @@ struct InfoCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "A safetensors file, a model.safetensors.index.json, or a directory holding one.",
+            "A safetensors file, a sharded checkpoint's index (.json), or a directory holding one.",
             valueName: "file"))
     var weights: String?
 

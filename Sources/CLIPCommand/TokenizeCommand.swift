@@ -47,15 +47,7 @@ struct TokenizeCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw TokenizeFailure("model directory \(folder.path) does not exist")
         }
-        // A complete checkpoint: the model's own rule (its files, else the standard vocabulary
-        // when the model has it). Any other folder: its tokenizer files.
-        let source: TokenizerSource?
-        if let directory = try? CLIPModelDirectory(contentsOf: folder) {
-            source = directory.tokenizerSource
-        } else {
-            source = CLIPModelDirectory.tokenizerFiles(in: folder)
-        }
-        guard let source else { throw TextTokenizerError.noVocabularyFiles(directory: folder.path) }
+        let source = try CLIPModelDirectory.tokenizerSource(in: folder)
         return try CLIPTokenizer(vocabulary: try source.vocabulary(), contextLength: contextLength)
     }
 

@@ -73,6 +73,20 @@ extension CLIPModelDirectory {
         return nil
     }
 
+    /// The tokenizer of any folder, complete checkpoint or not (`clip tokenize --model`): a
+    /// checkpoint's ``tokenizerSource``; for other folders, their tokenizer files.
+    /// - Throws: `CLIPModelError.missingComponent` naming the folder and the files looked for.
+    public static func tokenizerSource(in folder: URL) throws(CLIPModelError) -> TokenizerSource {
+        let source = (try? CLIPModelDirectory(contentsOf: folder))?.tokenizerSource ?? tokenizerFiles(in: folder)
+        guard let source else {
+            throw .missingComponent(
+                name: "tokenizer",
+                reason: "no tokenizer files in \(folder.path) (expected \(FileName.vocabulary) + \(FileName.merges), "
+                    + "\(FileName.tokenizer) or \(FileName.openAIMerges)[.gz], or a model with CLIP's standard vocabulary)")
+        }
+        return source
+    }
+
     /// The one tokenizer rule: the folder's files when it has them; else CLIP's standard
     /// vocabulary when the text tower has the standard vocabulary (49408 tokens, end of text
     /// 49407); else none.

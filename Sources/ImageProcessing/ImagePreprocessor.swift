@@ -25,10 +25,6 @@ public struct ImagePreprocessor: Sendable {
         self.loader = loader
     }
 
-    /// A preprocessor configured from a model directory (see `PreprocessingConfiguration.load`).
-    public init(modelDirectory: URL, loader: ImageLoader = ImageLoader()) throws(ImageProcessingError) {
-        self.init(configuration: try .load(modelDirectory: modelDirectory), loader: loader)
-    }
 
     // MARK: - 8-bit stage
 

@@ -1,16 +1,16 @@
 import CLIPSupport
 import Foundation
 
-// Reading the `preprocess_cfg` of OpenCLIP's `open_clip_config.json`.
+// Reading the `preprocess_cfg` of an OpenCLIP model configuration.
 extension PreprocessingConfiguration {
-    /// Decodes an OpenCLIP `open_clip_config.json` the way `open_clip.create_model_and_transforms`
+    /// Decodes an OpenCLIP model configuration (`model_cfg` + `preprocess_cfg`) the way `open_clip.create_model_and_transforms`
     /// builds its inference transform: the size is `model_cfg.vision_cfg.image_size` (else
     /// `preprocess_cfg.size`, else 224); `preprocess_cfg` gives `mean`, `std`, `interpolation`
     /// (`bicubic`, `bilinear`; `random` means bicubic at inference), `resize_mode` (`shortest`,
     /// `longest`, `squash`) and `fill_color`. Crops follow torchvision's rounding and values are
     /// divided by 255 in Float32 like `ToTensor`.
     /// - Throws: `ImageProcessingError.invalidConfiguration` naming `file` and the key.
-    public init(openCLIPJSON data: Data, file: String = "open_clip_config.json") throws(ImageProcessingError) {
+    public init(openCLIPJSON data: Data, file: String = "OpenCLIP configuration") throws(ImageProcessingError) {
         let root = try ConfigReader(data: data, file: file)
         let preprocess = try root.object("preprocess_cfg", prefix: "")
         let reader = preprocess ?? root.emptyChild(prefix: "preprocess_cfg.")

@@ -1,8 +1,8 @@
 import Foundation
 
-// Reading Hugging Face transformers' `preprocessor_config.json`.
+// Reading Hugging Face transformers' image-processor settings.
 extension PreprocessingConfiguration {
-    /// Decodes a Hugging Face `preprocessor_config.json` the way transformers 5's CLIP image
+    /// Decodes Hugging Face transformers' image-processor settings the way transformers 5's CLIP image
     /// processor reads it (missing keys take `CLIPImageProcessor`'s defaults).
     ///
     /// Accepted: `size` as an integer (shortest edge, or a square with `default_to_square: true`
@@ -14,7 +14,7 @@ extension PreprocessingConfiguration {
     /// Other keys are ignored. A processor type other than CLIP's is rejected because its
     /// defaults differ.
     /// - Throws: `ImageProcessingError.invalidConfiguration` naming `file` and the key.
-    public init(transformersJSON data: Data, file: String = "preprocessor_config.json") throws(ImageProcessingError) {
+    public init(transformersJSON data: Data, file: String = "image-processor settings") throws(ImageProcessingError) {
         let reader = try ConfigReader(data: data, file: file)
         for key in ["image_processor_type", "feature_extractor_type"] {
             if let type = try reader.string(key) {

@@ -2,9 +2,9 @@ import Foundation
 
 /// The settings of CLIP image preprocessing: resize, center crop (or pad), rescale, normalize.
 ///
-/// Read them from a model directory with ``load(modelDirectory:)`` (Hugging Face
-/// `preprocessor_config.json`, else OpenCLIP `open_clip_config.json`, else OpenAI CLIP's defaults),
-/// or decode one file with ``init(transformersJSON:file:)`` / ``init(openCLIPJSON:file:)``.
+/// Decode them from transformers' image-processor settings with ``init(transformersJSON:file:)``
+/// or from an OpenCLIP configuration with ``init(openCLIPJSON:file:)``; which file of a model
+/// folder applies is the model layer's decision (`CLIPModelDirectory`), not this module's.
 /// Values that would silently change the numbers when misspelled or out of range (an unknown size
 /// key, an unsupported `resample`, three means with two stds, ...) are errors, not defaults.
 public struct PreprocessingConfiguration: Sendable, Equatable {
@@ -255,37 +255,5 @@ public struct PreprocessingConfiguration: Sendable, Equatable {
         case .torchvision: padding = (crop - extent) / 2
         }
         return (0..<extent, padding)
-    }
-}
-
-// MARK: - Loading
-
-extension PreprocessingConfiguration {
-    /// The configuration of a model directory: `preprocessor_config.json` when present, else the
-    /// `preprocess_cfg` (and `model_cfg.vision_cfg.image_size`) of `open_clip_config.json`, else
-    /// ``openAI``.
-    /// - Throws: `ImageProcessingError.fileUnreadable` or `.invalidConfiguration` naming the file and key.
-    public static func load(modelDirectory: URL) throws(ImageProcessingError) -> PreprocessingConfiguration {
-        let transformers = modelDirectory.appendingPathComponent("preprocessor_config.json")
-        if FileManager.default.fileExists(atPath: transformers.path) {
-            return try PreprocessingConfiguration(transformersJSON: readConfig(transformers), file: transformers.path)
-        }
-        let openCLIP = modelDirectory.appendingPathComponent("open_clip_config.json")
-        if FileManager.default.fileExists(atPath: openCLIP.path) {
-            return try PreprocessingConfiguration(openCLIPJSON: readConfig(openCLIP), file: openCLIP.path)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: modelDirectory.path, isDirectory: &isDirectory),
-              isDirectory.boolValue
-        else { throw .fileUnreadable(path: modelDirectory.path, reason: "not a directory") }
-        return .openAI
-    }
-
-    private static func readConfig(_ url: URL) throws(ImageProcessingError) -> Data {
-        do {
-            return try Data(contentsOf: url)
-        } catch {
-            throw .fileUnreadable(path: url.path, reason: "\(error.localizedDescription)")
-        }
     }
 }

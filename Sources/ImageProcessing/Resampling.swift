@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// A convolution filter for resizing, numbered like Pillow's `Image.Resampling` (and the
-/// `resample` value of a `preprocessor_config.json`).
+/// `resample` value of transformers' image-processor settings).
 ///
 /// Resizing with these filters reproduces Pillow's `Image.resize` for 8-bit images: the filter
 /// support grows with the downscale factor (antialiasing), coefficients are normalized and

@@ -11,10 +11,7 @@ public enum HalfPrecision {
     ) {
         var i = 0
         while i + 16 <= count {
-            let raw = UnsafeRawBufferPointer(start: source + 2 * i, count: 32)
-            var halves = SIMD16<UInt16>()
-            withUnsafeMutableBytes(of: &halves) { $0.copyMemory(from: raw) }
-            let out = float16x16ToFloat32(SIMD16<UInt32>(truncatingIfNeeded: UInt16.littleEndianVector(halves)))
+            let out = float16x16ToFloat32(load16Bits(source + 2 * i))
             UnsafeMutableRawPointer(destination + i).storeBytes(of: out, as: SIMD16<Float>.self)
             i += 16
         }
@@ -23,6 +20,14 @@ public enum HalfPrecision {
             destination[i] = Float(Float16(bitPattern: bits))
             i += 1
         }
+    }
+
+    /// Sixteen little-endian 16-bit values from `source` (any alignment), widened.
+    @inline(__always)
+    static func load16Bits(_ source: UnsafeRawPointer) -> SIMD16<UInt32> {
+        var halves = SIMD16<UInt16>()
+        withUnsafeMutableBytes(of: &halves) { $0.copyMemory(from: UnsafeRawBufferPointer(start: source, count: 32)) }
+        return SIMD16<UInt32>(truncatingIfNeeded: UInt16.littleEndianVector(halves))
     }
 
     @inline(__always)
@@ -46,10 +51,7 @@ public enum HalfPrecision {
     ) {
         var i = 0
         while i + 16 <= count {
-            let raw = UnsafeRawBufferPointer(start: source + 2 * i, count: 32)
-            var halves = SIMD16<UInt16>()
-            withUnsafeMutableBytes(of: &halves) { $0.copyMemory(from: raw) }
-            let bits = SIMD16<UInt32>(truncatingIfNeeded: UInt16.littleEndianVector(halves)) &<< 16
+            let bits = load16Bits(source + 2 * i) &<< 16
             UnsafeMutableRawPointer(destination + i).storeBytes(of: unsafeBitCast(bits, to: SIMD16<Float>.self), as: SIMD16<Float>.self)
             i += 16
         }

@@ -46,11 +46,6 @@ public final class CLIPTokenizer: Sendable {
         try self.init(vocabulary: try CLIPVocabulary.bundled(), contextLength: contextLength)
     }
 
-    /// A tokenizer with the vocabulary files of a model directory (see `CLIPVocabulary.init(directory:)`).
-    public convenience init(directory: URL, contextLength: Int = CLIPTokenizer.defaultContextLength) throws {
-        try self.init(vocabulary: try CLIPVocabulary(directory: directory), contextLength: contextLength)
-    }
-
     // MARK: - Encoding
 
     /// The BPE ids of `text` after cleaning, without start/end tokens and without truncation

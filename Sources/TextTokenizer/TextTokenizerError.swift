@@ -4,14 +4,12 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
     case unreadableFile(path: String, reason: String)
     /// A gzip stream could not be decompressed.
     case invalidCompressedData(path: String, reason: String)
-    /// A vocabulary file (vocab.json, tokenizer.json) is not in the expected form.
+    /// A vocabulary file (a token → id JSON object, a `tokenizers` JSON file) is not in the expected form.
     case malformedVocabulary(path: String, reason: String)
     /// A merges file has a bad line (1-based line number in the file).
     case malformedMerges(path: String, line: Int, reason: String)
     /// A token the byte-level BPE needs is absent from the vocabulary.
     case missingToken(path: String, token: String, reason: String)
-    /// A directory holds none of the supported vocabulary files.
-    case noVocabularyFiles(directory: String)
     /// The bundled default vocabulary is missing from the package resources.
     case missingBundledVocabulary(name: String)
     /// A context length below 2 (start and end tokens need two slots).
@@ -33,8 +31,6 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
             return "malformed merges \(path), line \(line): \(reason)"
         case .missingToken(let path, let token, let reason):
             return "vocabulary \(path) lacks token \"\(token)\": \(reason)"
-        case .noVocabularyFiles(let directory):
-            return "no tokenizer files in \(directory) (expected vocab.json + merges.txt, tokenizer.json or bpe_simple_vocab_16e6.txt[.gz])"
         case .missingBundledVocabulary(let name):
             return "the bundled vocabulary \(name) is missing from the TextTokenizer resources"
         case .invalidContextLength(let length):

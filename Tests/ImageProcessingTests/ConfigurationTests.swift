@@ -183,42 +183,6 @@ import Testing
         #expect(c.cropWindow(extent: 3, crop: 64).source == 0..<3)
     }
 
-    @Test func loadFromModelDirectory() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swift-clip-config-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(try PreprocessingConfiguration.load(modelDirectory: directory) == .openAI)
-
-        try Data(#"{"model_cfg": {"vision_cfg": {"image_size": 384}}}"#.utf8)
-            .write(to: directory.appendingPathComponent("open_clip_config.json"))
-        #expect(try PreprocessingConfiguration.load(modelDirectory: directory).resize == .shortestEdge(384))
-
-        try Data(#"{"size": {"shortest_edge": 336}, "crop_size": 336}"#.utf8)
-            .write(to: directory.appendingPathComponent("preprocessor_config.json"))
-        let preferred = try PreprocessingConfiguration.load(modelDirectory: directory)
-        #expect(preferred.resize == .shortestEdge(336))
-        #expect(preferred.cropConvention == .transformers)
-
-        try Data(#"{"size": {"shortest_edge": "336"}}"#.utf8)
-            .write(to: directory.appendingPathComponent("preprocessor_config.json"))
-        do {
-            _ = try PreprocessingConfiguration.load(modelDirectory: directory)
-            Issue.record("bad file accepted")
-        } catch {
-            guard case let .invalidConfiguration(file, key, _) = error else {
-                Issue.record("unexpected error \(error)")
-                return
-            }
-            #expect(file.hasSuffix("preprocessor_config.json"))
-            #expect(key == "size.shortest_edge")
-        }
-
-        let missing = directory.appendingPathComponent("nope")
-        #expect(throws: ImageProcessingError.fileUnreadable(path: missing.path, reason: "not a directory")) {
-            try PreprocessingConfiguration.load(modelDirectory: missing)
-        }
-    }
-
     @Test func programmaticConfigurationValidates() throws {
         #expect(throws: ImageProcessingError.self) {
             try PreprocessingConfiguration(resize: .shortestEdge(0), cropSize: (224, 224))

@@ -139,13 +139,9 @@ import TensorCore
         #expect(prepared.pixel(x: 5, y: 5)?.red == 77)
     }
 
-    @Test func preprocessorFromModelDirectory() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swift-clip-pp-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try Data(#"{"size": {"shortest_edge": 96}, "crop_size": {"height": 80, "width": 64}}"#.utf8)
-            .write(to: directory.appendingPathComponent("preprocessor_config.json"))
-        let preprocessor = try ImagePreprocessor(modelDirectory: directory)
+    @Test func preprocessorFromSettingsFile() throws {
+        let settings = Data(#"{"size": {"shortest_edge": 96}, "crop_size": {"height": 80, "width": 64}}"#.utf8)
+        let preprocessor = ImagePreprocessor(configuration: try PreprocessingConfiguration(transformersJSON: settings))
         let tensor = try preprocessor.pixelValues(contentsOf: Fixtures.image("portrait_360x480.jpg"))
         #expect(tensor.shape == [1, 3, 80, 64])
     }

@@ -36,9 +36,7 @@ import Testing
         let vocabularies = [
             try CLIPVocabulary(bpeFile: gz),
             try CLIPVocabulary(bpeFile: plain),
-            try CLIPVocabulary(directory: directory),
             try CLIPVocabulary(vocabularyJSON: try fixtureURL("vocab_subset/hf/vocab.json"), merges: try fixtureURL("vocab_subset/hf/merges.txt")),
-            try CLIPVocabulary(directory: try fixtureURL("vocab_subset/hf")),
             try CLIPVocabulary(tokenizerJSON: try fixtureURL("vocab_subset/tokenizer.json")),
         ]
         for vocabulary in vocabularies {
@@ -78,7 +76,8 @@ import Testing
 
         let reference = try CLIPTokenizer(vocabulary: bundled)
         let others = [
-            try CLIPTokenizer(directory: directory),
+            try CLIPTokenizer(vocabulary: try CLIPVocabulary(
+                vocabularyJSON: directory.appendingPathComponent("vocab.json"), merges: directory.appendingPathComponent("merges.txt"))),
             try CLIPTokenizer(vocabulary: try CLIPVocabulary(tokenizerJSON: pairURL)),
             try CLIPTokenizer(vocabulary: try CLIPVocabulary(tokenizerJSON: textURL)),
         ]
@@ -239,19 +238,6 @@ import Testing
         try Data([0x1F, 0x8B, 0x08, 0x00]).write(to: url)
         expectError({ if case .invalidCompressedData = $0 { return true } else { return false } }) {
             _ = try CLIPVocabulary(bpeFile: url)
-        }
-    }
-
-    @Test func directoryWithoutVocabularyIsRejected() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(!CLIPVocabulary.directoryHasVocabulary(directory))
-        expectError({ if case .noVocabularyFiles = $0 { return true } else { return false } }) {
-            _ = try CLIPTokenizer(directory: directory)
-        }
-        try write("{}", to: directory.appendingPathComponent("vocab.json"))
-        expectError({ if case .noVocabularyFiles = $0 { return true } else { return false } }) {
-            _ = try CLIPVocabulary(directory: directory)
         }
     }
 }

@@ -1,6 +1,6 @@
 import CLIPSupport
 
-/// Reads a Hugging Face `vocab.json`: one JSON object mapping token strings to integer ids.
+/// Reads a Hugging Face BPE vocabulary: one JSON object mapping token strings to integer ids.
 ///
 /// A dedicated single-pass reader instead of `JSONDecoder`, which spends about 100 ms on the
 /// 49,408-entry CLIP vocabulary (a third of opening a ViT-B/32 model). Strings and numbers are

@@ -3,7 +3,7 @@ import Foundation
 
 /// A CLIP byte-level BPE vocabulary: token strings, merge ranks and the two special tokens.
 ///
-/// Load one from Hugging Face `vocab.json` + `merges.txt`, a Hugging Face `tokenizer.json`, or the
+/// Load one from Hugging Face's vocabulary + merges pair, a Hugging Face `tokenizers` JSON file, or the
 /// `bpe_simple_vocab_16e6.txt(.gz)` merges file of OpenAI CLIP / open_clip; or use `bundled()`, the
 /// standard 49,408-token CLIP vocabulary shipped with this package. The same vocabulary gives the
 /// same token ids whichever file format it came from.
@@ -115,33 +115,6 @@ public struct CLIPVocabulary: Sendable {
         self.mergeCount = merges.count
         self.startOfTextID = start
         self.endOfTextID = end
-    }
-
-    /// Loads the vocabulary in a model directory: `vocab.json` + `merges.txt`, else `tokenizer.json`,
-    /// else `bpe_simple_vocab_16e6.txt.gz` / `.txt`.
-    public init(directory: URL) throws {
-        let manager = FileManager.default
-        func file(_ name: String) -> URL? {
-            let url = directory.appendingPathComponent(name)
-            return manager.fileExists(atPath: url.path) ? url : nil
-        }
-        if let vocab = file("vocab.json"), let merges = file("merges.txt") {
-            try self.init(vocabularyJSON: vocab, merges: merges)
-        } else if let json = file("tokenizer.json") {
-            try self.init(tokenizerJSON: json)
-        } else if let bpe = file("bpe_simple_vocab_16e6.txt.gz") ?? file("bpe_simple_vocab_16e6.txt") {
-            try self.init(bpeFile: bpe)
-        } else {
-            throw TextTokenizerError.noVocabularyFiles(directory: directory.path)
-        }
-    }
-
-    /// Whether `directory` holds a vocabulary `init(directory:)` can load.
-    public static func directoryHasVocabulary(_ directory: URL) -> Bool {
-        let manager = FileManager.default
-        func has(_ name: String) -> Bool { manager.fileExists(atPath: directory.appendingPathComponent(name).path) }
-        return (has("vocab.json") && has("merges.txt")) || has("tokenizer.json")
-            || has("bpe_simple_vocab_16e6.txt.gz") || has("bpe_simple_vocab_16e6.txt")
     }
 
     // MARK: - Bundled vocabulary

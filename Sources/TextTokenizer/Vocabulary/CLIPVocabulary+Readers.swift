@@ -85,7 +85,7 @@ extension CLIPVocabulary {
 
     // MARK: - Hugging Face formats
 
-    /// Loads Hugging Face `vocab.json` (token → id) and `merges.txt` (optional `#version` header, one
+    /// Loads Hugging Face's BPE pair: a token → id JSON object and a merges text file (optional `#version` header, one
     /// merge per line). The special tokens are `<|startoftext|>` and `<|endoftext|>` (or open_clip's names).
     public init(vocabularyJSON: URL, merges mergesURL: URL) throws {
         let vocabulary = try Self.parseVocabularyJSON(try Self.readFile(vocabularyJSON), path: vocabularyJSON.path)
@@ -102,7 +102,7 @@ extension CLIPVocabulary {
         try self.init(vocabulary: vocabulary, merges: merges, startToken: start, endToken: end, path: vocabularyJSON.path)
     }
 
-    /// Loads a Hugging Face `tokenizer.json` whose model is a BPE with the `</w>` end-of-word suffix.
+    /// Loads a Hugging Face `tokenizers` JSON file whose model is a BPE with the `</w>` end-of-word suffix.
     /// Merges may be written as `"a b"` strings or as `["a", "b"]` pairs.
     public init(tokenizerJSON url: URL) throws {
         let path = url.path
@@ -181,7 +181,7 @@ extension CLIPVocabulary {
     }
 }
 
-/// The parts of a Hugging Face `tokenizer.json` the CLIP BPE needs.
+/// The parts of a Hugging Face `tokenizers` JSON file the CLIP BPE needs.
 struct TokenizerFile: Decodable {
     struct Model: Decodable {
         var type: String?
