@@ -34,7 +34,7 @@ extension CLIPModel {
         return try HubClient(configuration: hub).modelDirectory(for: id, plan: hubSnapshotPlan, progress: progress)
     }
 
-    /// The files of a CLIP checkpoint in a Hub repository, in the order ``CLIPModelDirectory``
+    /// The files of a CLIP checkpoint in a Hub repository, in the order `CLIPModelDirectory`
     /// prefers them: the Hugging Face layout (configuration + one weights file, else the weight
     /// index and the shards it lists), else the OpenCLIP layout; the tokenizer files (vocabulary
     /// and merges, else a `tokenizers` file) and the preprocessing settings when present.

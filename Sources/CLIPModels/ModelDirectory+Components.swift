@@ -150,7 +150,7 @@ extension CLIPModelDirectory {
 
     /// The image preprocessing settings of any folder, complete checkpoint or not (`clip
     /// preprocess`): transformers' image-processor settings file, else an OpenCLIP
-    /// configuration's `preprocess_cfg`, else ``PreprocessingConfiguration/openAI``.
+    /// configuration's `preprocess_cfg`, else `PreprocessingConfiguration.openAI`.
     /// - Throws: `CLIPModelError.imageProcessing` naming the file and key, or that `folder` is
     ///   not a directory.
     public static func preprocessingConfiguration(in folder: URL) throws(CLIPModelError) -> PreprocessingConfiguration {

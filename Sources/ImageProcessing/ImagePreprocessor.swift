@@ -81,7 +81,7 @@ public struct ImagePreprocessor: Sendable {
     }
 
     /// `pixel_values` of a batch: shape `[images.count, 3, height, width]`. Images are processed
-    /// concurrently, on the ``ComputeThreads`` (on the calling thread alone when its count is 1).
+    /// concurrently, on the `ComputeThreads` (on the calling thread alone when its count is 1).
     /// - Throws: `.emptyBatch`, `.batchShapeMismatch` when (without a crop) the images
     ///   preprocess to different sizes, or an error of `preparedImage(_:)`.
     public func pixelValues(for images: [RGBImage]) throws(ImageProcessingError) -> Tensor {
@@ -94,7 +94,7 @@ public struct ImagePreprocessor: Sendable {
     }
 
     /// `pixel_values` of image files: shape `[urls.count, 3, height, width]`, decoded and
-    /// processed concurrently, on the ``ComputeThreads`` (on the calling thread alone when its
+    /// processed concurrently, on the `ComputeThreads` (on the calling thread alone when its
     /// count is 1).
     /// - Throws: the first failing image's error (decoding, limits, shapes), naming its file.
     public func pixelValues(contentsOf urls: [URL]) throws -> Tensor {

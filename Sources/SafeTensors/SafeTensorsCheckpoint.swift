@@ -44,8 +44,10 @@ public final class SafeTensorsCheckpoint: WeightSource {
     /// - any other file: a single safetensors file;
     /// - a directory: its ``indexFileName`` if present, otherwise the first of `preferredFiles`
     ///   it holds, otherwise its only `*.safetensors` file.
-    /// - Parameter preferredFiles: single-file names to look for in a directory, in order (the
-    ///   model layer knows its checkpoint layouts' names; this module does not).
+    /// - Parameters:
+    ///   - url: the file or directory.
+    ///   - preferredFiles: single-file names to look for in a directory, in order (the model
+    ///     layer knows its checkpoint layouts' names; this module does not).
     /// - Throws: `SafeTensorsError` naming the file and problem; `noWeightsFound` when a
     ///   directory has no (or several ambiguous) candidates.
     public convenience init(contentsOf url: URL, preferredFiles: [String] = []) throws(SafeTensorsError) {
