@@ -55,7 +55,8 @@ struct WeightsReport {
 
     init(path: String) throws {
         let checkpoint = try SafeTensorsCheckpoint(
-            contentsOf: URL(fileURLWithPath: path), preferredFiles: CLIPModelDirectory.FileName.singleWeightFiles)
+            contentsOf: URL(fileURLWithPath: path), indexFile: CLIPModelDirectory.FileName.weightIndex,
+            preferredFiles: CLIPModelDirectory.FileName.singleWeightFiles)
         var lines: [String] = []
         if let index = checkpoint.indexPath {
             lines.append("index: \(index) (\(checkpoint.files.count) shard\(checkpoint.files.count == 1 ? "" : "s"))")

@@ -3,15 +3,12 @@ import Foundation
 import TensorCore
 
 /// The weights of a model, from one safetensors file or from shards listed in a
-/// `model.safetensors.index.json`, read through one interface.
+/// sharded checkpoint's index file (`weight_map`: tensor → shard), read through one interface.
 ///
 /// A sharded checkpoint opens exactly the shard files its index names (each once), and checks
 /// when opening that every tensor the index maps exists in its shard. Tensors a shard holds
 /// that the index does not map are not visible.
 public final class SafeTensorsCheckpoint: WeightSource {
-    /// The index file name of a sharded checkpoint, as huggingface_hub's safetensors sharding
-    /// writes it (the sharding format's own convention, whatever the model).
-    public static let indexFileName = "model.safetensors.index.json"
     /// The largest index file accepted, in bytes.
     public static let maximumIndexLength = 100_000_000
 
@@ -42,15 +39,17 @@ public final class SafeTensorsCheckpoint: WeightSource {
     /// Opens a checkpoint at `url`, which may be:
     /// - a `.json` file: a sharded checkpoint's index;
     /// - any other file: a single safetensors file;
-    /// - a directory: its ``indexFileName`` if present, otherwise the first of `preferredFiles`
-    ///   it holds, otherwise its only `*.safetensors` file.
+    /// - a directory: its `indexFile` if given and present, otherwise the first of
+    ///   `preferredFiles` it holds, otherwise its only `*.safetensors` file.
     /// - Parameters:
     ///   - url: the file or directory.
-    ///   - preferredFiles: single-file names to look for in a directory, in order (the model
-    ///     layer knows its checkpoint layouts' names; this module does not).
+    ///   - indexFile: the index file name to look for in a directory (the model layer knows its
+    ///     checkpoint layouts' names; this module does not).
+    ///   - preferredFiles: single-file names to look for in a directory, in order.
     /// - Throws: `SafeTensorsError` naming the file and problem; `noWeightsFound` when a
     ///   directory has no (or several ambiguous) candidates.
-    public convenience init(contentsOf url: URL, preferredFiles: [String] = []) throws(SafeTensorsError) {
+    public convenience init(contentsOf url: URL, indexFile: String? = nil,
+                            preferredFiles: [String] = []) throws(SafeTensorsError) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -64,9 +63,8 @@ public final class SafeTensorsCheckpoint: WeightSource {
             }
             return
         }
-        let index = url.appendingPathComponent(Self.indexFileName)
-        if manager.fileExists(atPath: index.path) {
-            try self.init(indexAt: index)
+        if let indexFile, manager.fileExists(atPath: url.appendingPathComponent(indexFile).path) {
+            try self.init(indexAt: url.appendingPathComponent(indexFile))
             return
         }
         for name in preferredFiles {
@@ -79,9 +77,10 @@ public final class SafeTensorsCheckpoint: WeightSource {
         let contents = (try? manager.contentsOfDirectory(atPath: url.path)) ?? []
         let candidates = contents.filter { $0.hasSuffix(".safetensors") }.sorted()
         guard candidates.count == 1 else {
+            let noIndex = indexFile.map { " and no \($0)" } ?? ""
             let message = candidates.isEmpty
-                ? "no \(Self.indexFileName) and no .safetensors file"
-                : "several .safetensors files and no \(Self.indexFileName): \(candidates.joined(separator: ", "))"
+                ? (indexFile.map { "no \($0) and no .safetensors file" } ?? "no .safetensors file")
+                : "several .safetensors files\(noIndex): \(candidates.joined(separator: ", "))"
             throw .noWeightsFound(directory: url.path, message: message)
         }
         self.init(file: try SafeTensorsFile(contentsOf: url.appendingPathComponent(candidates[0])))

@@ -57,7 +57,7 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     /// An integer value does not fit the requested type (a U64 above `Int64.max`, or a value
     /// out of range for the dtype being written). `index` is the element's row-major index.
     case valueOutOfRange(file: String, tensor: String, index: Int)
-    /// A checkpoint index (`model.safetensors.index.json`) is malformed.
+    /// A sharded checkpoint's index file is malformed.
     case invalidIndex(file: String, message: String)
     /// A checkpoint index names a shard file that does not exist.
     case missingShard(index: String, shard: String, tensor: String)

@@ -3,6 +3,9 @@ import Testing
 @testable import SafeTensors
 import TensorCore
 
+/// The index file name Hugging Face's sharded checkpoints use (the model layer passes it).
+private let indexName = "model.safetensors.index.json"
+
 @Suite("Sharded checkpoints and weight sources")
 struct ShardedCheckpointTests {
     /// Writes two shards and an index mapping `a`, `b` to shard 1 and `c` to shard 2.
@@ -21,7 +24,7 @@ struct ShardedCheckpointTests {
              "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00001-of-00002.safetensors",
                             "c": "model-00002-of-00002.safetensors"}}
             """
-        try Data(text.utf8).write(to: directory.appendingPathComponent(SafeTensorsCheckpoint.indexFileName))
+        try Data(text.utf8).write(to: directory.appendingPathComponent(indexName))
         return directory
     }
 
@@ -35,9 +38,9 @@ struct ShardedCheckpointTests {
     @Test func opensADirectoryWithAnIndex() throws {
         let directory = try Self.makeShardedDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory)
+        let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName)
         #expect(checkpoint.files.count == 2)
-        #expect(checkpoint.indexPath == directory.appendingPathComponent(SafeTensorsCheckpoint.indexFileName).path)
+        #expect(checkpoint.indexPath == directory.appendingPathComponent(indexName).path)
         #expect(checkpoint.tensorNames == ["a", "b", "c"])
         #expect(checkpoint.metadata == ["total_size": "28", "format": "pt"])
         #expect(try Self.summary(checkpoint) == ["a": [1, 2], "b": [3, 4], "c": [0, 1, 2]])
@@ -49,7 +52,7 @@ struct ShardedCheckpointTests {
         #expect(thrownError { try checkpoint.tensor(named: "unmapped") }
             == .tensorNotFound(file: checkpoint.indexPath ?? "", tensor: "unmapped"))
         // Opening the index file directly is the same.
-        let direct = try SafeTensorsCheckpoint(contentsOf: directory.appendingPathComponent(SafeTensorsCheckpoint.indexFileName))
+        let direct = try SafeTensorsCheckpoint(contentsOf: directory.appendingPathComponent(indexName))
         #expect(direct.tensorNames == ["a", "b", "c"])
     }
 
@@ -58,8 +61,8 @@ struct ShardedCheckpointTests {
             {"weight_map": {"a": "model-00001-of-00002.safetensors", "z": "model-00003-of-00003.safetensors"}}
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let index = directory.appendingPathComponent(SafeTensorsCheckpoint.indexFileName)
-        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory) }
+        let index = directory.appendingPathComponent(indexName)
+        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName) }
             == .missingShard(index: index.path, shard: "model-00003-of-00003.safetensors", tensor: "z"))
     }
 
@@ -68,7 +71,7 @@ struct ShardedCheckpointTests {
             {"weight_map": {"a": "model-00001-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}}
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let index = directory.appendingPathComponent(SafeTensorsCheckpoint.indexFileName)
+        let index = directory.appendingPathComponent(indexName)
         #expect(thrownError { try SafeTensorsCheckpoint(indexAt: index) }
             == .tensorMissingFromShard(index: index.path, shard: "model-00001-of-00002.safetensors", tensor: "c"))
     }
@@ -91,8 +94,8 @@ struct ShardedCheckpointTests {
         for (text, expected) in cases {
             let directory = try Self.makeShardedDirectory(index: text)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let index = directory.appendingPathComponent(SafeTensorsCheckpoint.indexFileName).path
-            #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory) } == expected(index), "\(text)")
+            let index = directory.appendingPathComponent(indexName).path
+            #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName) } == expected(index), "\(text)")
         }
     }
 
@@ -101,22 +104,22 @@ struct ShardedCheckpointTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let shard = directory.appendingPathComponent("model-00002-of-00002.safetensors")
         try Data([1, 2, 3]).write(to: shard)
-        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory) } == .fileTooSmall(file: shard.path, size: 3))
+        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName) } == .fileTooSmall(file: shard.path, size: 3))
     }
 
     @Test func singleFileLayouts() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory) }
+        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName) }
             == .noWeightsFound(directory: directory.path, message: "no model.safetensors.index.json and no .safetensors file"))
 
         var writer = SafeTensorsWriter(metadata: ["format": "pt"])
         try writer.add(Tensor(shape: [3], scalars: [1, 2, 3]), named: "visual.proj")
         try writer.write(to: directory.appendingPathComponent("first.safetensors"))
-        #expect(try SafeTensorsCheckpoint(contentsOf: directory).tensorNames == ["visual.proj"])
+        #expect(try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName).tensorNames == ["visual.proj"])
 
         try writer.write(to: directory.appendingPathComponent("second.safetensors"))
-        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory) }
+        #expect(thrownError { try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName) }
             == .noWeightsFound(directory: directory.path,
                                message: "several .safetensors files and no model.safetensors.index.json: first.safetensors, second.safetensors"))
 
@@ -124,14 +127,14 @@ struct ShardedCheckpointTests {
         try openCLIP.add(Tensor(shape: [1], scalars: [5]), named: "logit_scale")
         try openCLIP.write(to: directory.appendingPathComponent("open_clip_model.safetensors"))
         let layouts = ["model.safetensors", "open_clip_model.safetensors"]
-        let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory, preferredFiles: layouts)
+        let checkpoint = try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName, preferredFiles: layouts)
         #expect(checkpoint.indexPath == nil)
         #expect(try Self.summary(checkpoint) == ["logit_scale": [5]])
 
         var hf = SafeTensorsWriter(metadata: ["format": "pt"])
         try hf.add(Tensor(shape: [2], scalars: [7, 8]), named: "text_projection.weight")
         try hf.write(to: directory.appendingPathComponent("model.safetensors"))
-        let preferred = try SafeTensorsCheckpoint(contentsOf: directory, preferredFiles: layouts)
+        let preferred = try SafeTensorsCheckpoint(contentsOf: directory, indexFile: indexName, preferredFiles: layouts)
         #expect(try Self.summary(preferred) == ["text_projection.weight": [7, 8]])
         #expect(preferred.metadata == ["format": "pt"])
 
