@@ -176,7 +176,7 @@ public final class CLIPModel: Sendable {
         do {
             pixels = try imagePreprocessor.pixelValues(contentsOf: urls)
         } catch {
-            throw .imageProcessing(ImageProcessingError(wrapping: error), context: "image preprocessing")
+            throw .imageProcessing(error, context: "image preprocessing")
         }
         return try encode(pixelValues: pixels, normalized: normalized)
     }

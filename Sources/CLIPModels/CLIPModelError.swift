@@ -112,11 +112,3 @@ public enum CLIPModelError: Error, Equatable, Sendable, CustomStringConvertible 
         }
     }
 }
-
-extension ImageProcessingError {
-    /// `error` as an ImageProcessingError (ImageProcessing's file readers throw nothing else;
-    /// anything else is reported as an unreadable input).
-    init(wrapping error: any Error) {
-        self = error as? ImageProcessingError ?? .fileUnreadable(path: "", reason: "\(error)")
-    }
-}

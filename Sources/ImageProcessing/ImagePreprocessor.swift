@@ -1,4 +1,3 @@
-import CLIPSupport
 import Foundation
 import TensorCore
 
@@ -85,11 +84,11 @@ public struct ImagePreprocessor: Sendable {
     /// - Throws: `.emptyBatch`, `.batchShapeMismatch` when (without a crop) the images
     ///   preprocess to different sizes, or an error of `preparedImage(_:)`.
     public func pixelValues(for images: [RGBImage]) throws(ImageProcessingError) -> Tensor {
-        try batch(count: images.count) { index throws(ImageProcessingError) in images[index] }
+        try Self.allOrFirstError(batch(of: images))
     }
 
     /// `pixel_values` of one image file: shape `[1, 3, height, width]`.
-    public func pixelValues(contentsOf url: URL) throws -> Tensor {
+    public func pixelValues(contentsOf url: URL) throws(ImageProcessingError) -> Tensor {
         try pixelValues(contentsOf: [url])
     }
 
@@ -97,9 +96,16 @@ public struct ImagePreprocessor: Sendable {
     /// processed concurrently, on the `ComputeThreads` (on the calling thread alone when its
     /// count is 1).
     /// - Throws: the first failing image's error (decoding, limits, shapes), naming its file.
-    public func pixelValues(contentsOf urls: [URL]) throws -> Tensor {
-        let loader = self.loader
-        return try batchAnyError(count: urls.count) { index in try loader.image(contentsOf: urls[index]) }
+    public func pixelValues(contentsOf urls: [URL]) throws(ImageProcessingError) -> Tensor {
+        try Self.allOrFirstError(batch(contentsOf: urls))
+    }
+
+    /// The batch's pixels when every input could be used; else the error of the first that
+    /// could not (`.emptyBatch` for no inputs).
+    private static func allOrFirstError(_ batch: PreprocessedBatch) throws(ImageProcessingError) -> Tensor {
+        if let failure = batch.failures.first { throw failure.error }
+        guard let pixels = batch.pixelValues else { throw .emptyBatch }
+        return pixels
     }
 
     /// Writes the normalized planes of `image` (already prepared) into `destination`
@@ -140,68 +146,5 @@ public struct ImagePreprocessor: Sendable {
             }
         }
         return table
-    }
-
-    private func batch(
-        count: Int, image: @escaping @Sendable (Int) throws -> RGBImage
-    ) throws(ImageProcessingError) -> Tensor {
-        do {
-            return try batchAnyError(count: count, image: image)
-        } catch let error as ImageProcessingError {
-            throw error
-        } catch {
-            // Only reachable when a custom decoder throws its own error type.
-            throw .corruptImage(source: "<batch>", format: "image", detail: "\(error)")
-        }
-    }
-
-    private func batchAnyError(count: Int, image: @escaping @Sendable (Int) throws -> RGBImage) throws -> Tensor {
-        guard count > 0 else { throw ImageProcessingError.emptyBatch }
-        // The first image fixes the output shape (it only varies without a crop).
-        let first = try preparedImage(image(0))
-        let shape = [3, first.height, first.width]
-        let planeCount = 3 * first.height * first.width
-        let results = BatchResults()
-        return try Tensor(shape: [count] + shape) { buffer in
-            guard let base = buffer.baseAddress else { return }
-            let output = SendableMutablePointer(base)
-            normalize(first, into: base)
-            let preprocessor = self
-            // The other images are decoded and prepared on the compute threads, one image per
-            // worker (their resizing then runs on that worker's thread).
-            ComputeThreads.parallel(count - 1) { offset in
-                let index = offset + 1
-                do {
-                    let prepared = try preprocessor.preparedImage(image(index))
-                    guard prepared.height == first.height, prepared.width == first.width else {
-                        throw ImageProcessingError.batchShapeMismatch(
-                            index: index, shape: [3, prepared.height, prepared.width], expected: shape)
-                    }
-                    preprocessor.normalize(prepared, into: output.base + index * planeCount)
-                } catch {
-                    results.record(error, at: index)
-                }
-            }
-            if let error = results.firstError { throw error }
-        }
-    }
-}
-
-/// Collects the error of the lowest-indexed failing image of a concurrent batch.
-private final class BatchResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: (index: Int, error: any Error)?
-
-    func record(_ error: any Error, at index: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let existing = self.error, existing.index < index { return }
-        self.error = (index, error)
-    }
-
-    var firstError: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return error?.error
     }
 }
