@@ -18,6 +18,16 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
     case unknownTokenID(Int)
     /// `pad` got more ids than the requested length.
     case sequenceTooLong(length: Int, limit: Int)
+    /// A SentencePiece model file (`spiece.model`, `tokenizer.model`: a protobuf) is malformed at
+    /// byte `offset`.
+    case malformedSentencePieceModel(path: String, offset: Int, reason: String)
+    /// A `tokenizers` JSON file (`tokenizer.json`) has a bad value at `key` (a dotted key path).
+    case malformedTokenizerFile(path: String, key: String, reason: String)
+    /// A tokenizer file is well formed but asks for something this library does not implement
+    /// (named in `reason`).
+    case unsupportedTokenizer(path: String, reason: String)
+    /// Tokenizer settings (`tokenizer_config.json`) have a bad value at `key`.
+    case invalidSettings(path: String, key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +49,14 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
             return "token id \(id) is not in the vocabulary"
         case .sequenceTooLong(let length, let limit):
             return "\(length) token ids do not fit in a padded length of \(limit)"
+        case .malformedSentencePieceModel(let path, let offset, let reason):
+            return "malformed SentencePiece model \(path) at byte \(offset): \(reason)"
+        case .malformedTokenizerFile(let path, let key, let reason):
+            return "malformed tokenizer file \(path) at \(key): \(reason)"
+        case .unsupportedTokenizer(let path, let reason):
+            return "unsupported tokenizer \(path): \(reason)"
+        case .invalidSettings(let path, let key, let reason):
+            return "invalid tokenizer settings \(path) at \(key): \(reason)"
         }
     }
 }
