@@ -5,6 +5,22 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case quickGELU = "quick_gelu"
     /// The exact (erf) GELU, used by LAION's OpenCLIP models (`hidden_act: "gelu"`).
     case gelu = "gelu"
+    /// GELU in PyTorch's tanh approximation, used by SigLIP (`hidden_act: "gelu_pytorch_tanh"`).
+    case geluTanh = "gelu_pytorch_tanh"
+}
+
+/// The model family: how the towers are built, how they pool and how a similarity becomes a
+/// probability.
+public enum ModelFamily: String, Codable, Sendable, CaseIterable {
+    /// CLIP (OpenAI, OpenCLIP, transformers' `CLIPModel`): a class token, a pre-LayerNorm and a
+    /// projection in the image tower; a causal text tower pooled at the end-of-text token;
+    /// labels ranked by a softmax of `exp(logit_scale) · cos`.
+    case clip
+    /// SigLIP and fixed-resolution SigLIP 2 (transformers' `SiglipModel`): patch embedding with
+    /// bias and no class token, an attention-pooling head; a bidirectional text tower over
+    /// padded text, pooled at its last position through a linear head with bias; each label's
+    /// probability is `sigmoid(exp(logit_scale) · cos + logit_bias)`, independent of the others.
+    case siglip
 }
 
 /// The shape of a stack of pre-norm transformer encoder layers.
@@ -44,9 +60,12 @@ public struct EncoderArchitecture: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// The vision tower of a CLIP ViT: patch embedding, class token, positional embedding,
-/// pre-LayerNorm, encoder, post-LayerNorm of the class token, projection.
+/// The vision tower of a ViT. CLIP: patch embedding, class token, positional embedding,
+/// pre-LayerNorm, encoder, post-LayerNorm of the class token, projection. SigLIP: patch
+/// embedding with bias, positional embedding, encoder, post-LayerNorm, attention-pooling head.
 public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The family whose tower structure this is (``ModelFamily``).
+    public var family: ModelFamily
     /// The side of the square input image in pixels.
     public var imageSize: Int
     /// The side of a square patch in pixels (the stride of the patch convolution).
@@ -57,7 +76,9 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
     public var encoder: EncoderArchitecture
 
     /// Creates a vision tower description.
-    public init(imageSize: Int, patchSize: Int, channels: Int = 3, encoder: EncoderArchitecture) {
+    public init(imageSize: Int, patchSize: Int, channels: Int = 3, encoder: EncoderArchitecture,
+                family: ModelFamily = .clip) {
+        self.family = family
         self.imageSize = imageSize
         self.patchSize = patchSize
         self.channels = channels
@@ -66,27 +87,33 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
 
     /// Patches per side (`imageSize / patchSize`).
     public var gridSize: Int { patchSize > 0 ? imageSize / patchSize : 0 }
-    /// The number of tokens per image: one per patch plus the class token.
-    public var tokenCount: Int { gridSize * gridSize + 1 }
+    /// The number of tokens per image: one per patch, plus CLIP's class token.
+    public var tokenCount: Int { gridSize * gridSize + (family == .clip ? 1 : 0) }
     /// The length of one flattened patch (`channels · patchSize²`).
     public var patchLength: Int { channels * patchSize * patchSize }
 }
 
-/// The text tower of a CLIP model: token and positional embeddings, causal encoder, final
-/// LayerNorm, pooling at the end-of-text token, projection.
+/// The text tower. CLIP: token and positional embeddings, causal encoder, final LayerNorm,
+/// pooling at the end-of-text token, projection. SigLIP: the same embeddings, a bidirectional
+/// encoder, final LayerNorm, pooling at the last position, a linear head with bias.
 public struct TextArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The family whose tower structure this is (``ModelFamily``).
+    public var family: ModelFamily
     /// The number of token embeddings.
     public var vocabularySize: Int
     /// The number of positional embeddings (the longest token sequence, usually 77).
     public var contextLength: Int
-    /// The token id whose first occurrence in each sequence is pooled (49407 for CLIP's
-    /// tokenizer).
+    /// CLIP: the token id whose first occurrence in each sequence is pooled (49407 for CLIP's
+    /// tokenizer). SigLIP pools the last position and only records the configuration's
+    /// end-of-sequence id here.
     public var endOfTextTokenID: Int
     /// The encoder layers.
     public var encoder: EncoderArchitecture
 
     /// Creates a text tower description.
-    public init(vocabularySize: Int, contextLength: Int, endOfTextTokenID: Int, encoder: EncoderArchitecture) {
+    public init(vocabularySize: Int, contextLength: Int, endOfTextTokenID: Int, encoder: EncoderArchitecture,
+                family: ModelFamily = .clip) {
+        self.family = family
         self.vocabularySize = vocabularySize
         self.contextLength = contextLength
         self.endOfTextTokenID = endOfTextTokenID
@@ -94,9 +121,11 @@ public struct TextArchitecture: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// Everything that determines the tensors and the computation of a CLIP model, whichever
-/// checkpoint layout it was read from.
+/// Everything that determines the tensors and the computation of a CLIP or SigLIP model,
+/// whichever checkpoint layout it was read from.
 public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
+    /// The model family (both towers have the same one).
+    public var family: ModelFamily { vision.family }
     /// The image tower.
     public var vision: VisionArchitecture
     /// The text tower.
@@ -111,15 +140,25 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
         self.embeddingDimension = embeddingDimension
     }
 
-    /// The number of parameters, counting the logit scale.
+    /// The number of parameters, counting the logit scale (and SigLIP's logit bias).
     public var parameterCount: Int {
         let v = vision.encoder
-        let visionCount = v.width * vision.patchLength + v.width + vision.tokenCount * v.width
-            + 4 * v.width + v.parameterCount + v.width * embeddingDimension
         let t = text.encoder
-        let textCount = text.vocabularySize * t.width + text.contextLength * t.width
-            + 2 * t.width + t.parameterCount + t.width * embeddingDimension
-        return visionCount + textCount + 1
+        let embeddings = v.width * vision.patchLength + vision.tokenCount * v.width
+            + text.vocabularySize * t.width + text.contextLength * t.width
+        switch family {
+        case .clip:
+            // Class token, pre- and post-LayerNorm, projections; final LayerNorm.
+            return embeddings + v.width + 4 * v.width + v.parameterCount + v.width * embeddingDimension
+                + 2 * t.width + t.parameterCount + t.width * embeddingDimension + 1
+        case .siglip:
+            // Patch bias, post-LayerNorm, the head (probe, attention, LayerNorm, MLP); final
+            // LayerNorm and the text head with its bias; logit scale and bias.
+            let head = v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width
+                + 2 * v.width * v.mlpWidth + v.mlpWidth + v.width
+            return embeddings + v.width + 2 * v.width + v.parameterCount + head
+                + 2 * t.width + t.parameterCount + t.width * embeddingDimension + embeddingDimension + 2
+        }
     }
 
     /// The common name of this architecture (for example "ViT-B/32"), when it is one of the
@@ -150,9 +189,18 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
         try check(vision.channels > 0, "vision.num_channels", "must be positive, got \(vision.channels)")
         try check(text.vocabularySize > 0, "text.vocab_size", "must be positive, got \(text.vocabularySize)")
         try check(text.contextLength > 0, "text.context_length", "must be positive, got \(text.contextLength)")
-        try check(text.endOfTextTokenID >= 0 && text.endOfTextTokenID < text.vocabularySize, "text.eos_token_id",
-                  "\(text.endOfTextTokenID) is outside the vocabulary of \(text.vocabularySize) tokens")
+        try check(vision.family == text.family, "model_type",
+                  "the vision tower is \(vision.family.rawValue) but the text tower \(text.family.rawValue)")
+        if family == .clip {
+            try check(text.endOfTextTokenID >= 0 && text.endOfTextTokenID < text.vocabularySize, "text.eos_token_id",
+                      "\(text.endOfTextTokenID) is outside the vocabulary of \(text.vocabularySize) tokens")
+        }
         try check(embeddingDimension > 0, "projection_dim", "must be positive, got \(embeddingDimension)")
+        if family == .siglip {
+            try check(embeddingDimension == vision.encoder.width, "text_config.projection_size",
+                      "\(embeddingDimension) differs from the image embedding width (vision hidden_size "
+                        + "\(vision.encoder.width)): SigLIP's image tower has no projection")
+        }
         // Guard against sizes whose tensors could not be allocated (a corrupt or hostile config).
         let limit = 1 << 34
         try check(parameterCountIfRepresentable().map { $0 < limit } ?? false, "parameters",
@@ -182,5 +230,50 @@ extension TextArchitecture {
     /// smaller vocabulary it is the vocabulary's last id, the only token that can be the highest.
     static func highestTokenEndOfText(vocabularySize: Int) -> Int {
         vocabularySize > clipEndOfTextTokenID ? clipEndOfTextTokenID : max(vocabularySize - 1, 0)
+    }
+}
+
+// The family is encoded only when it is not CLIP, so that a CLIP architecture encodes exactly as
+// it did before SigLIP existed (``CLIPModel/fingerprint`` hashes the encoding).
+extension VisionArchitecture {
+    private enum CodingKeys: String, CodingKey { case family, imageSize, patchSize, channels, encoder }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(imageSize: try c.decode(Int.self, forKey: .imageSize), patchSize: try c.decode(Int.self, forKey: .patchSize),
+                  channels: try c.decode(Int.self, forKey: .channels),
+                  encoder: try c.decode(EncoderArchitecture.self, forKey: .encoder),
+                  family: try c.decodeIfPresent(ModelFamily.self, forKey: .family) ?? .clip)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        if family != .clip { try c.encode(family, forKey: .family) }
+        try c.encode(imageSize, forKey: .imageSize)
+        try c.encode(patchSize, forKey: .patchSize)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(self.encoder, forKey: .encoder)
+    }
+}
+
+extension TextArchitecture {
+    private enum CodingKeys: String, CodingKey { case family, vocabularySize, contextLength, endOfTextTokenID, encoder }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
+                  contextLength: try c.decode(Int.self, forKey: .contextLength),
+                  endOfTextTokenID: try c.decode(Int.self, forKey: .endOfTextTokenID),
+                  encoder: try c.decode(EncoderArchitecture.self, forKey: .encoder),
+                  family: try c.decodeIfPresent(ModelFamily.self, forKey: .family) ?? .clip)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        if family != .clip { try c.encode(family, forKey: .family) }
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(endOfTextTokenID, forKey: .endOfTextTokenID)
+        try c.encode(self.encoder, forKey: .encoder)
     }
 }

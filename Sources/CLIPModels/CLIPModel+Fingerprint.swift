@@ -10,19 +10,27 @@ extension CLIPModel {
     ///
     /// It hashes (FNV-1a, 64-bit) the architecture, the logit scale, both projection matrices,
     /// the class embedding and the first token embedding — a few MB at most, not every weight.
+    /// For SigLIP: the logit bias, the text head, the pooling head's probe and its query
+    /// in place of the projections and class embedding.
     public var fingerprint: String {
         var hash = FNV1a64()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         if let description = try? encoder.encode(architecture) { hash.combine(bytes: description) }
         hash.combine(logitScale.bitPattern)
-        for tensor in [vision.projectionMatrix, text.projectionMatrix, vision.classEmbedding] {
+        if let logitBias { hash.combine(logitBias.bitPattern) }
+        var tensors = [text.projectionMatrix]
+        switch vision.pooling {
+        case let .classToken(clip): tensors = [clip.projectionMatrix] + tensors + [clip.classEmbedding]
+        case let .attentionHead(head): tensors += [head.probe, head.query]
+        }
+        for tensor in tensors {
             tensor.withUnsafeBufferPointer { hash.combine(floats: $0) }
         }
         text.tokenEmbedding.withUnsafeBufferPointer { rows in
             hash.combine(floats: UnsafeBufferPointer(rebasing: rows.prefix(text.architecture.encoder.width)))
         }
-        return "clip-\(architecture.embeddingDimension)d-" + String(hash.value, radix: 16)
+        return "\(family.rawValue)-\(architecture.embeddingDimension)d-" + String(hash.value, radix: 16)
     }
 }
 

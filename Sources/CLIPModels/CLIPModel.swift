@@ -4,8 +4,9 @@ import SafeTensors
 import TensorCore
 import TextTokenizer
 
-/// A CLIP model: an image tower and a text tower that map images and texts into one embedding
-/// space, plus the learned temperature of their cosine similarities.
+/// A CLIP or SigLIP model: an image tower and a text tower that map images and texts into one
+/// embedding space, plus the learned temperature (and, for SigLIP, bias) of their cosine
+/// similarities. ``family`` says which.
 ///
 /// Load one with ``init(contentsOf:precision:)`` from a Hugging Face or OpenCLIP checkpoint directory.
 /// The model is immutable once loaded and can be used from several threads at once.
@@ -18,19 +19,25 @@ public final class CLIPModel: Sendable {
     public let vision: VisionTransformer
     /// The text tower.
     public let text: TextTransformer
-    /// The factor applied to cosine similarities before a softmax: `exp` of the stored
-    /// `logit_scale` (100 for OpenAI's models).
+    /// The factor applied to cosine similarities: `exp` of the stored `logit_scale` (100 for
+    /// OpenAI's models). CLIP: before a softmax over labels; SigLIP: before ``logitBias`` and a
+    /// sigmoid.
     public let logitScale: Float
+    /// SigLIP's learned `logit_bias`, added to `logitScale · cos` before the sigmoid; nil for CLIP.
+    public let logitBias: Float?
+    /// The model family (``ModelFamily``): how similarities become probabilities.
+    public var family: ModelFamily { architecture.family }
     /// The element types of the stored weights ("F32", "F16", "BF16", or several joined by "+").
     public let weightDataType: String
     /// The number format the matrix products compute in.
     public let precision: ModelPrecision
     /// The directory the model was loaded from, when it was loaded with ``init(contentsOf:precision:)``.
     public let directory: CLIPModelDirectory?
-    /// The tokenizer ``encode(texts:normalized:)`` uses: the directory's vocabulary files, or
-    /// CLIP's standard vocabulary for a model with the standard 49408-token vocabulary; `nil`
+    /// The tokenizer ``encode(texts:normalized:)`` uses: the directory's tokenizer files (CLIP's
+    /// BPE vocabulary, SigLIP's SentencePiece model, SigLIP 2's Gemma tokenizer), or CLIP's
+    /// standard vocabulary for a CLIP model with the standard 49408-token vocabulary; `nil`
     /// when neither applies (``CLIPModelDirectory/tokenizerSource``).
-    public let tokenizer: CLIPTokenizer?
+    public let tokenizer: (any TextTokenizing)?
     /// The image preprocessing ``encode(imagesAt:normalized:)`` applies: the directory's
     /// settings (``CLIPModelDirectory/preprocessing``), else OpenAI CLIP's settings at the
     /// model's image size.
@@ -96,7 +103,7 @@ public final class CLIPModel: Sendable {
 
     init(architecture: CLIPArchitecture, layout: CheckpointLayout, weights: any TensorSource,
          directory: CLIPModelDirectory? = nil,
-         tokenizer: () throws(CLIPModelError) -> CLIPTokenizer? = { nil }, precision: ModelPrecision = .float32,
+         tokenizer: () throws(CLIPModelError) -> (any TextTokenizing)? = { nil }, precision: ModelPrecision = .float32,
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
         // The process-wide settings of the numerical libraries, before any weight is converted.
         ComputeThreads.configure()
@@ -122,6 +129,9 @@ public final class CLIPModel: Sendable {
                                    binding: binding.text, loader: loader)
         let storedScale = try loader.load(binding.logitScale).scalars.first ?? 0
         logitScale = Float(Foundation.exp(Double(storedScale)))
+        logitBias = try binding.logitBias.map { (bias) throws(CLIPModelError) in
+            try loader.load(bias).scalars.first ?? 0
+        }
         weightDataType = dataTypes(of: binding, in: weights)
         self.tokenizer = try tokenizer()
     }
@@ -136,8 +146,9 @@ public final class CLIPModel: Sendable {
         return normalized ? l2Normalized(embeddings) : embeddings
     }
 
-    /// The projected embeddings of a batch of token sequences (each starting, usually, with
-    /// 49406 and containing 49407; any padding style).
+    /// The projected embeddings of a batch of token sequences. CLIP: each starting, usually,
+    /// with 49406 and containing 49407, any padding style. SigLIP: as its tokenizer pads them
+    /// (every position counts, the last one is pooled).
     /// - Parameters:
     ///   - tokenIDs: one id array per text, at most `contextLength` long.
     ///   - normalized: whether to scale each embedding to unit length.
@@ -148,7 +159,8 @@ public final class CLIPModel: Sendable {
     }
 
     /// The projected embeddings of a batch of texts, tokenized with ``tokenizer`` (texts longer
-    /// than the context are truncated, keeping the end-of-text token last).
+    /// than the context are truncated as the reference tokenizer truncates them; SigLIP's are
+    /// padded to the context length).
     /// - Parameters:
     ///   - texts: the texts.
     ///   - normalized: whether to scale each embedding to unit length.
@@ -199,8 +211,7 @@ public final class CLIPModel: Sendable {
     /// `avx512_core_bf16`). On a CPU without bfloat16 or VNNI instructions, the names show the
     /// fallback in use.
     public var kernelDescription: String {
-        let layers = vision.encoder.layers.flatMap(\.linearLayers) + text.encoder.layers.flatMap(\.linearLayers)
-            + [vision.patchEmbedding]
+        let layers = vision.linearLayers + text.encoder.layers.flatMap(\.linearLayers)
         let names = layers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
         return names.isEmpty ? OneDNN.instructionSet : names.sorted().joined(separator: "+")
     }

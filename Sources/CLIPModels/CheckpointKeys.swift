@@ -76,6 +76,24 @@ struct CheckpointKeys: Sendable {
     /// The full key of the logit scale (a scalar, or `[1]`).
     var logitScale: String { "logit_scale" }
 
+    // SigLIP (transformers' `SiglipModel`, Hugging Face layout only).
+    /// The patch convolution's bias, relative to `visionPrefix`.
+    var patchBias: String { "embeddings.patch_embedding.bias" }
+    /// The attention-pooling head of the image tower, relative to `visionPrefix`.
+    var poolingHead: String { "head." }
+    /// The head's learned query (`[1, 1, width]`), relative to `poolingHead`.
+    var headProbe: String { "probe" }
+    /// The head's packed query/key/value projection (`nn.MultiheadAttention`), relative to `poolingHead`.
+    var headInProjection: (weight: String, bias: String) { ("attention.in_proj_weight", "attention.in_proj_bias") }
+    /// The head's attention output projection, relative to `poolingHead`.
+    var headOutProjection: String { "attention.out_proj" }
+    /// The head's LayerNorm, relative to `poolingHead`.
+    var headNorm: String { "layernorm" }
+    /// The text tower's head (a linear layer with bias), relative to `textPrefix`.
+    var textHead: String { "head" }
+    /// The full key of SigLIP's logit bias (`[1]`).
+    var logitBias: String { "logit_bias" }
+
     /// The prefix of encoder layer `index`, relative to a tower prefix.
     func layerPrefix(_ index: Int) -> String {
         layout == .huggingFace ? "encoder.layers.\(index)." : "transformer.resblocks.\(index)."
@@ -181,14 +199,55 @@ private func projectionBinding(keys: CheckpointKeys, key: String, width: Int, em
     }
 }
 
+/// SigLIP's attention-pooling head (`SiglipMultiheadAttentionPoolingHead`): a learned probe
+/// attends over every token, then LayerNorm and an MLP with a residual.
+struct PoolingHeadBinding: Sendable {
+    /// `[1, 1, width]`, read as `[width]`.
+    var probe: WeightBinding
+    /// `[3·width, width]` + `[3·width]`: query, key and value projections packed.
+    var inProjectionWeight: WeightBinding
+    var inProjectionBias: WeightBinding
+    var outProjectionWeight: WeightBinding
+    var outProjectionBias: WeightBinding
+    var norm: LayerNormBinding
+    var fc1Weight: WeightBinding
+    var fc1Bias: WeightBinding
+    var fc2Weight: WeightBinding
+    var fc2Bias: WeightBinding
+
+    init(keys: CheckpointKeys, prefix: String, encoder: EncoderArchitecture) {
+        let p = prefix + keys.poolingHead
+        let w = encoder.width
+        probe = .direct(p + keys.headProbe, [1, 1, w], as: [w])
+        inProjectionWeight = .direct(p + keys.headInProjection.weight, [3 * w, w])
+        inProjectionBias = .direct(p + keys.headInProjection.bias, [3 * w])
+        outProjectionWeight = .direct(p + keys.headOutProjection + ".weight", [w, w])
+        outProjectionBias = .direct(p + keys.headOutProjection + ".bias", [w])
+        norm = LayerNormBinding(p + keys.headNorm, width: w)
+        fc1Weight = .direct(p + keys.fc1 + ".weight", [encoder.mlpWidth, w])
+        fc1Bias = .direct(p + keys.fc1 + ".bias", [encoder.mlpWidth])
+        fc2Weight = .direct(p + keys.fc2 + ".weight", [w, encoder.mlpWidth])
+        fc2Bias = .direct(p + keys.fc2 + ".bias", [w])
+    }
+
+    var all: [WeightBinding] {
+        [probe, inProjectionWeight, inProjectionBias, outProjectionWeight, outProjectionBias] + norm.all
+            + [fc1Weight, fc1Bias, fc2Weight, fc2Bias]
+    }
+}
+
+/// The image tower's tensors. CLIP has a class embedding, a pre-LayerNorm and a projection;
+/// SigLIP a patch bias and a pooling head instead.
 struct VisionTowerBinding: Sendable {
     var patchEmbedding: WeightBinding
-    var classEmbedding: WeightBinding
+    var patchBias: WeightBinding?
+    var classEmbedding: WeightBinding?
     var positionEmbedding: WeightBinding
-    var preNorm: LayerNormBinding
+    var preNorm: LayerNormBinding?
     var layers: [EncoderLayerBinding]
     var postNorm: LayerNormBinding
-    var projection: WeightBinding
+    var projection: WeightBinding?
+    var head: PoolingHeadBinding?
 
     init(keys: CheckpointKeys, architecture: VisionArchitecture, embeddingDimension: Int) {
         let p = keys.visionPrefix
@@ -196,19 +255,27 @@ struct VisionTowerBinding: Sendable {
         let patch = architecture.patchSize
         patchEmbedding = .direct(p + keys.patchEmbedding, [w, architecture.channels, patch, patch],
                                  as: [w, architecture.patchLength])
-        classEmbedding = .direct(p + keys.classEmbedding, [w])
         positionEmbedding = .direct(p + keys.visionPositionEmbedding, [architecture.tokenCount, w])
-        preNorm = LayerNormBinding(p + keys.preNorm, width: w)
         layers = (0..<architecture.encoder.layers).map {
             EncoderLayerBinding(keys: keys, prefix: p, index: $0, encoder: architecture.encoder)
         }
         postNorm = LayerNormBinding(p + keys.postNorm, width: w)
-        projection = projectionBinding(keys: keys, key: keys.visionProjection, width: w, embedding: embeddingDimension)
+        switch architecture.family {
+        case .clip:
+            classEmbedding = .direct(p + keys.classEmbedding, [w])
+            preNorm = LayerNormBinding(p + keys.preNorm, width: w)
+            projection = projectionBinding(keys: keys, key: keys.visionProjection, width: w,
+                                           embedding: embeddingDimension)
+        case .siglip:
+            patchBias = .direct(p + keys.patchBias, [w])
+            head = PoolingHeadBinding(keys: keys, prefix: p, encoder: architecture.encoder)
+        }
     }
 
     var all: [WeightBinding] {
-        [patchEmbedding, classEmbedding, positionEmbedding] + preNorm.all + layers.flatMap(\.all) + postNorm.all
-            + [projection]
+        [patchEmbedding] + [patchBias, classEmbedding].compactMap { $0 } + [positionEmbedding]
+            + (preNorm?.all ?? []) + layers.flatMap(\.all) + postNorm.all + [projection].compactMap { $0 }
+            + (head?.all ?? [])
     }
 }
 
@@ -217,7 +284,10 @@ struct TextTowerBinding: Sendable {
     var positionEmbedding: WeightBinding
     var layers: [EncoderLayerBinding]
     var finalNorm: LayerNormBinding
+    /// CLIP's projection (no bias), or SigLIP's head weight.
     var projection: WeightBinding
+    /// SigLIP's head bias.
+    var projectionBias: WeightBinding?
 
     init(keys: CheckpointKeys, architecture: TextArchitecture, embeddingDimension: Int) {
         let p = keys.textPrefix
@@ -228,11 +298,18 @@ struct TextTowerBinding: Sendable {
             EncoderLayerBinding(keys: keys, prefix: p, index: $0, encoder: architecture.encoder)
         }
         finalNorm = LayerNormBinding(p + keys.finalNorm, width: w)
-        projection = projectionBinding(keys: keys, key: keys.textProjection, width: w, embedding: embeddingDimension)
+        switch architecture.family {
+        case .clip:
+            projection = projectionBinding(keys: keys, key: keys.textProjection, width: w, embedding: embeddingDimension)
+        case .siglip:
+            projection = .direct(p + keys.textHead + ".weight", [embeddingDimension, w])
+            projectionBias = .direct(p + keys.textHead + ".bias", [embeddingDimension])
+        }
     }
 
     var all: [WeightBinding] {
         [tokenEmbedding, positionEmbedding] + layers.flatMap(\.all) + finalNorm.all + [projection]
+            + [projectionBias].compactMap { $0 }
     }
 }
 
@@ -242,6 +319,8 @@ struct ModelBinding: Sendable {
     var vision: VisionTowerBinding
     var text: TextTowerBinding
     var logitScale: WeightBinding
+    /// SigLIP's logit bias.
+    var logitBias: WeightBinding?
 
     init(keys: CheckpointKeys, architecture: CLIPArchitecture) {
         self.keys = keys
@@ -252,7 +331,12 @@ struct ModelBinding: Sendable {
         var scale = WeightBinding.direct(keys.logitScale, [])
         scale.alternativeShapes = [[1]]
         logitScale = scale
+        if architecture.family == .siglip {
+            var bias = WeightBinding.direct(keys.logitBias, [])
+            bias.alternativeShapes = [[1]]
+            logitBias = bias
+        }
     }
 
-    var all: [WeightBinding] { vision.all + text.all + [logitScale] }
+    var all: [WeightBinding] { vision.all + text.all + [logitScale] + [logitBias].compactMap { $0 } }
 }

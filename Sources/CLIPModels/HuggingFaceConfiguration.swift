@@ -243,7 +243,7 @@ public struct HuggingFaceCLIPConfiguration: Codable, Sendable, Equatable {
     public func architecture(file: String = "config.json") throws(CLIPModelError) -> CLIPArchitecture {
         if let modelType, modelType != "clip" {
             throw .unsupportedArchitecture(
-                file: file, reason: "model_type \"\(modelType)\" (only \"clip\" ViT models are supported)")
+                file: file, reason: "model_type \"\(modelType)\" (supported: \"clip\" and \"siglip\" ViT models)")
         }
         if let architectures, !architectures.isEmpty, !architectures.contains("CLIPModel") {
             throw .unsupportedArchitecture(

@@ -104,7 +104,7 @@ extension CLIPModelDirectory {
     /// - Returns: nil when the model has no tokenizer.
     /// - Throws: `CLIPModelError.tokenizer` when the files cannot be read;
     ///   `invalidConfiguration` when the tokenizer's end-of-text id is not the one the model pools at.
-    public func makeTokenizer() throws(CLIPModelError) -> CLIPTokenizer? {
+    public func makeTokenizer() throws(CLIPModelError) -> (any TextTokenizing)? {
         guard let tokenizerSource else { return nil }
         let text = architecture.text
         let tokenizer: CLIPTokenizer

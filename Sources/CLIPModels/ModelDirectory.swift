@@ -86,8 +86,7 @@ public struct CLIPModelDirectory: Sendable {
             layout = .huggingFace
             configurationFile = url.appendingPathComponent(FileName.configuration)
             weightsFile = url.appendingPathComponent(weights)
-            architecture = try HuggingFaceCLIPConfiguration(contentsOf: configurationFile)
-                .architecture(file: FileName.configuration)
+            architecture = try huggingFaceArchitecture(contentsOf: configurationFile)
         } else if exists(FileName.openCLIPConfiguration), exists(FileName.openCLIPWeights) {
             layout = .openCLIP
             configurationFile = url.appendingPathComponent(FileName.openCLIPConfiguration)

@@ -27,6 +27,7 @@ public struct CLIPPreset: Sendable, Equatable {
         switch architecture.vision.encoder.activation {
         case .quickGELU: return "\(name) (OpenAI-style, QuickGELU)"
         case .gelu: return "\(name) (LAION-style, GELU)"
+        case .geluTanh: return "\(name) (tanh GELU)"
         }
     }
 

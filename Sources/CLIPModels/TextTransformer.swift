@@ -1,8 +1,12 @@
 import TensorCore
 
-/// CLIP's text tower: maps token ids to projected text embeddings.
+/// A text tower: maps token ids to text embeddings.
 ///
-/// Token + positional embedding, causal pre-norm encoder layers, final LayerNorm, pooling at
+/// SigLIP (``ModelFamily/siglip``): token + positional embedding, bidirectional encoder layers,
+/// final LayerNorm of the last position, a linear head with bias; every position of the given
+/// (padded) sequence is computed, since each can reach the last one.
+///
+/// CLIP: token + positional embedding, causal pre-norm encoder layers, final LayerNorm, pooling at
 /// each sequence's first end-of-text token, projection. Pooling at the first end-of-text token
 /// gives the same result for both padding styles (pad with 0 as OpenCLIP does, or with the
 /// end-of-text token as transformers' tokenizer does). Because of the causal mask, positions
@@ -20,7 +24,7 @@ public struct TextTransformer: Sendable {
     let positionEmbedding: Tensor
     let encoder: TransformerEncoder
     let finalNorm: LayerNormWeights
-    /// `[embedding, width]`, no bias; always Float32.
+    /// `[embedding, width]`, no bias for CLIP, with a bias for SigLIP's head; always Float32.
     let projection: LinearLayer
     /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
     let projectionMatrix: Tensor
@@ -37,12 +41,13 @@ public struct TextTransformer: Sendable {
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
         finalNorm = try loader.load(binding.finalNorm)
         projectionMatrix = try loader.load(binding.projection)
-        projection = try LinearLayer(weight: projectionMatrix, bias: nil, precision: .float32,
+        let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
+        projection = try LinearLayer(weight: projectionMatrix, bias: bias, precision: .float32,
                                      name: binding.projection.sources.map(\.key).joined(separator: ", "))
     }
 
-    /// The position of the pooled (first end-of-text) token of each sequence, after checking
-    /// lengths and ids.
+    /// The position of the pooled token of each sequence, after checking lengths and ids: CLIP's
+    /// first end-of-text token, SigLIP's last position.
     func poolingPositions(_ tokenIDs: [[Int]]) throws(CLIPModelError) -> [Int] {
         let a = architecture
         var positions: [Int] = []
@@ -50,6 +55,14 @@ public struct TextTransformer: Sendable {
         for (s, ids) in tokenIDs.enumerated() {
             guard ids.count <= a.contextLength else {
                 throw .sequenceTooLong(sequence: s, length: ids.count, contextLength: a.contextLength)
+            }
+            if a.family == .siglip {
+                for (position, id) in ids.enumerated() where id < 0 || id >= a.vocabularySize {
+                    throw .tokenOutOfRange(sequence: s, position: position, id: id, vocabularySize: a.vocabularySize)
+                }
+                guard !ids.isEmpty else { throw .emptyBatch(input: "tokens of sequence \(s)") }
+                positions.append(ids.count - 1)
+                continue
             }
             var found: Int?
             for (position, id) in ids.enumerated() {
@@ -85,11 +98,20 @@ public struct TextTransformer: Sendable {
             throw .tensor(error, context: "text transformer")
         }
         let precision = encoder.layers.first?.qkv.precision ?? .float32
+        let bidirectional = architecture.family == .siglip
         try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
             guard let out = output.baseAddress else { return }
             var start = 0
             while start < batch {
-                let end = min(batch, start + sequencesPerChunk)
+                var end = min(batch, start + sequencesPerChunk)
+                if bidirectional {
+                    // Without a causal mask every position counts: a chunk holds sequences of one
+                    // length (SigLIP's tokenizers pad every text to the context length).
+                    end = start + 1
+                    while end < min(batch, start + sequencesPerChunk), tokenIDs[end].count == tokenIDs[start].count {
+                        end += 1
+                    }
+                }
                 let tokens = positions[start..<end].max().map { $0 + 1 } ?? 1
                 try workspaces.withWorkspace(rows: (end - start) * tokens, width: width,
                                              wideColumns: max(architecture.encoder.mlpWidth, width),
@@ -129,7 +151,8 @@ public struct TextTransformer: Sendable {
 
         // The final LayerNorm acts per token, so only the pooled tokens need it.
         let pooledTokens = ws.pooled
-        try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: true, pooling: positions,
+        try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: architecture.family == .clip,
+                        pooling: positions,
                         into: pooledTokens, workspace: ws)
         let pooled = ws.normalized
         layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,

@@ -150,6 +150,16 @@ struct TransformerEncoder: Sendable {
                         into: pooled, workspace: workspace)
     }
 
+    /// Runs every layer over every token of `hidden` (`[sequences, tokens, width]`, contiguous,
+    /// overwritten), without causal masking: for towers that read every final token (SigLIP's
+    /// image tower, whose pooling head attends over all of them).
+    func runAll(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int,
+                workspace: EncoderWorkspace) throws(CLIPModelError) {
+        for layer in layers {
+            try apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: false, workspace: workspace)
+        }
+    }
+
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
                        sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width

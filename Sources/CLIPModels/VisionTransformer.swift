@@ -1,46 +1,81 @@
 import TensorCore
 
-/// CLIP's image tower: a ViT that maps normalized pixels to projected image embeddings.
+/// An image tower: a ViT that maps normalized pixels to image embeddings.
 ///
-/// Patch embedding (a convolution with stride = patch size and no bias, computed as im2col +
-/// GEMM), class token, learned positional embedding, pre-LayerNorm, pre-norm encoder layers,
-/// post-LayerNorm of the class token, projection. Immutable and safe to share between threads.
+/// CLIP: patch embedding (a convolution with stride = patch size and no bias, computed as
+/// im2col + GEMM), class token, learned positional embedding, pre-LayerNorm, pre-norm encoder
+/// layers, post-LayerNorm of the class token, projection. SigLIP: patch embedding with bias,
+/// positional embedding, encoder, post-LayerNorm of every token, attention-pooling head
+/// (``ModelFamily``). Immutable and safe to share between threads.
 public struct VisionTransformer: Sendable {
     /// The tower's sizes.
     public let architecture: VisionArchitecture
     /// The width of the output embeddings.
     public let embeddingDimension: Int
 
-    /// `[width, channels·patch·patch]`, no bias.
+    /// `[width, channels·patch·patch]`; SigLIP's has a bias.
     let patchEmbedding: LinearLayer
-    /// `[width]`.
-    let classEmbedding: Tensor
     /// `[tokens, width]`.
     let positionEmbedding: Tensor
-    let preNorm: LayerNormWeights
     let encoder: TransformerEncoder
     let postNorm: LayerNormWeights
-    /// `[embedding, width]`, no bias; always Float32.
-    let projection: LinearLayer
-    /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
-    let projectionMatrix: Tensor
+    /// What turns the encoder's tokens into the embedding.
+    let pooling: Pooling
     let workspaces = WorkspacePool()
+
+    /// The family-specific parts of the tower.
+    enum Pooling: Sendable {
+        /// CLIP: the class token goes in before the pre-LayerNorm and comes out projected.
+        case classToken(ClassTokenPooling)
+        /// SigLIP: every token, after the post-LayerNorm, through the pooling head.
+        case attentionHead(AttentionPoolingHead)
+    }
+
+    /// CLIP's class token, pre-LayerNorm and projection.
+    struct ClassTokenPooling: Sendable {
+        /// `[width]`.
+        let classEmbedding: Tensor
+        let preNorm: LayerNormWeights
+        /// `[embedding, width]`, no bias; always Float32.
+        let projection: LinearLayer
+        /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
+        let projectionMatrix: Tensor
+    }
 
     init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
         self.architecture = architecture
         self.embeddingDimension = embeddingDimension
-        patchEmbedding = try loader.linear(binding.patchEmbedding, bias: nil)
-        classEmbedding = try loader.load(binding.classEmbedding)
+        patchEmbedding = try loader.linear(binding.patchEmbedding, bias: binding.patchBias)
         positionEmbedding = try loader.load(binding.positionEmbedding)
-        preNorm = try loader.load(binding.preNorm)
+        var classPart: (Tensor, LayerNormWeights)?
+        if let classEmbedding = binding.classEmbedding, let preNorm = binding.preNorm {
+            classPart = (try loader.load(classEmbedding), try loader.load(preNorm))
+        }
         var layers: [EncoderLayerWeights] = []
         for layer in binding.layers { layers.append(try loader.load(layer)) }
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
         postNorm = try loader.load(binding.postNorm)
-        projectionMatrix = try loader.load(binding.projection)
-        projection = try LinearLayer(weight: projectionMatrix, bias: nil, precision: .float32,
-                                     name: binding.projection.sources.map(\.key).joined(separator: ", "))
+        if let head = binding.head {
+            pooling = .attentionHead(try AttentionPoolingHead(binding: head, encoder: architecture.encoder,
+                                                              loader: loader))
+        } else if let (classEmbedding, preNorm) = classPart, let projection = binding.projection {
+            let matrix = try loader.load(projection)
+            pooling = .classToken(ClassTokenPooling(
+                classEmbedding: classEmbedding, preNorm: preNorm,
+                projection: try LinearLayer(weight: matrix, bias: nil, precision: .float32,
+                                            name: projection.sources.map(\.key).joined(separator: ", ")),
+                projectionMatrix: matrix))
+        } else {
+            throw .unsupportedArchitecture(file: "vision tower", reason: "neither a class token nor a pooling head")
+        }
+    }
+
+    /// The linear layers of the tower (for ``CLIPModel/kernelDescription``).
+    var linearLayers: [LinearLayer] {
+        var result = encoder.layers.flatMap(\.linearLayers) + [patchEmbedding]
+        if case let .attentionHead(head) = pooling { result += head.linearLayers }
+        return result
     }
 
     /// The largest number of images computed at once; bigger batches are split so that the
@@ -111,11 +146,27 @@ public struct VisionTransformer: Sendable {
         let columns = ws.wide
         Kernels.extractPatches(pixels, count: images, channels: a.channels, height: size, width: size, patch: p,
                                into: columns)
+        guard case let .classToken(clip) = pooling else {
+            // SigLIP: patches (with the convolution's bias) + positional embedding, every layer
+            // over every token, the post-LayerNorm of every token, the pooling head.
+            try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: hidden, workspace: ws)
+            positionEmbedding.withUnsafeBufferPointer { pos in
+                guard let pos = pos.baseAddress else { return }
+                for image in 0..<images { Kernels.add(pos, to: hidden + image * tokens * width, count: tokens * width) }
+            }
+            try encoder.runAll(hidden, sequences: images, tokens: tokens, workspace: ws)
+            layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: postNorm,
+                      epsilon: a.encoder.layerNormEpsilon)
+            if case let .attentionHead(head) = pooling {
+                try head.pool(hidden, sequences: images, tokens: tokens, into: output, workspace: ws)
+            }
+            return
+        }
         let embedded = ws.context
         try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: embedded, workspace: ws)
 
         // [class token; patches] + positional embedding, then the pre-LayerNorm.
-        classEmbedding.withUnsafeBufferPointer { cls in
+        clip.classEmbedding.withUnsafeBufferPointer { cls in
             positionEmbedding.withUnsafeBufferPointer { pos in
                 guard let cls = cls.baseAddress, let pos = pos.baseAddress else { return }
                 for image in 0..<images {
@@ -126,7 +177,7 @@ public struct VisionTransformer: Sendable {
                 }
             }
         }
-        layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: preNorm,
+        layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: clip.preNorm,
                   epsilon: a.encoder.layerNormEpsilon)
 
         // Post-LayerNorm of each class token (position 0), then the projection.
@@ -136,6 +187,6 @@ public struct VisionTransformer: Sendable {
         let pooled = ws.normalized
         layerNorm(classTokens, into: pooled, rows: images, width: width, weights: postNorm,
                   epsilon: a.encoder.layerNormEpsilon)
-        try project(pooled, rows: images, through: projection, into: output, workspace: ws)
+        try project(pooled, rows: images, through: clip.projection, into: output, workspace: ws)
     }
 }

@@ -168,6 +168,22 @@ package enum Kernels {
         if i < count { tail(x + i, count: count - i) { $0 / (1 + exp($0 * k)) } }
     }
 
+    /// GELU in PyTorch's tanh approximation (`gelu(x, approximate="tanh")`, transformers'
+    /// `gelu_pytorch_tanh`, SigLIP's activation), in place:
+    /// `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`, computed as the equal
+    /// `x / (1 + exp(−2u))` with `u = √(2/π) · (x + 0.044715 · x³)`, accurate in both tails.
+    package static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let k = Vector(repeating: -2 * 0.797_884_560_802_865_4)
+        let cubic = Vector(repeating: 0.044_715)
+        var i = 0
+        while i + width <= count {
+            let v = load(x + i)
+            store(v / (1 + exp(k * (v + cubic * v * v * v))), x + i)
+            i += width
+        }
+        if i < count { tail(x + i, count: count - i) { $0 / (1 + exp(k * ($0 + cubic * $0 * $0 * $0))) } }
+    }
+
     // MARK: Normalization
 
     /// Layer normalization of each of `rows` rows of `width` elements:

@@ -81,6 +81,19 @@ extension Tensor {
         Kernels.gelu(storage.base, count: count)
     }
 
+    /// GELU in PyTorch's tanh approximation (`gelu(x, approximate="tanh")`) of every element.
+    public func geluTanh() -> Tensor {
+        var result = self
+        result.formGELUTanh()
+        return result
+    }
+
+    /// Applies GELU in its tanh approximation in place.
+    public mutating func formGELUTanh() {
+        makeUnique()
+        Kernels.geluTanh(storage.base, count: count)
+    }
+
     /// QuickGELU, `x · sigmoid(1.702 · x)`, of every element.
     public func quickGELU() -> Tensor {
         var result = self

@@ -45,7 +45,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
     static let shapes: [(rows: Int, inputs: Int, outputs: Int)] = [(1, 24, 40), (7, 64, 48), (50, 96, 160), (130, 40, 17),
                                                                   (20, 64, 300), (3, 32, 512)]
 
-    @Test("Float32: x·Wᵀ + b equals a Double reference; residual sum and both activations fused",
+    @Test("Float32: x·Wᵀ + b equals a Double reference; residual sum and every activation fused",
           arguments: 0..<6)
     func float32MatchesDouble(shape index: Int) throws {
         let (rows, k, n) = Self.shapes[index]
@@ -55,7 +55,8 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
                                     precision: .float32, name: "test")
         #expect(layer.implementations.isEmpty)
         #expect(layer.sliceCount == LinearLayer.columnRanges(outputs: n, threads: ComputeThreads.count).count)
-        for (accumulate, activation) in [(false, nil), (true, nil), (false, Activation.gelu), (false, .quickGELU)]
+        for (accumulate, activation) in [(false, nil), (true, nil), (false, Activation.gelu), (false, .quickGELU),
+                                        (false, .geluTanh)]
             as [(Bool, Activation?)] {
             let ours = try run(layer, x, rows: rows, start: start, accumulate: accumulate, activation: activation)
             for r in 0..<rows {
@@ -65,6 +66,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
                     switch activation {
                     case .gelu: y = gelu(y)
                     case .quickGELU: y = quickGELU(y)
+                    case .geluTanh: y = 0.5 * y * (1 + tanh((2 / Double.pi).squareRoot() * (y + 0.044715 * y * y * y)))
                     case nil: break
                     }
                     if accumulate { y += Double(start[r * n + j]) }

@@ -102,6 +102,18 @@ func activations(length: Int) throws {
     #expect(firstMismatch(x.quickGELU().scalars, quick, absolute: 1e-6, relative: 2e-6) == nil)
 }
 
+@Test("GELU (tanh approximation) against Double's tanh formula", arguments: oddLengths + [1600 * 3072])
+func geluTanhActivation(length: Int) throws {
+    let x = try randomTensor([length], seed: 61, in: -12...12)
+    let c = (2 / Double.pi).squareRoot()
+    let expected = x.scalars.map(Double.init).map { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }
+    #expect(firstMismatch(x.geluTanh().scalars, expected, absolute: 1e-6, relative: 2e-6) == nil)
+    // torch 2.15 gelu(x, approximate="tanh") in float64 at a few points.
+    let points = try Tensor(shape: [5], scalars: [-3, -1, 0, 0.5, 2]).geluTanh().scalars
+    let torch: [Double] = [-0.0036373, -0.1588080, 0, 0.3457140, 1.9545977]
+    #expect(firstMismatch(points, torch, absolute: 1e-6, relative: 1e-6) == nil)
+}
+
 @Test func activationsHandleExtremes() throws {
     let x = try Tensor(shape: [6], scalars: [-.infinity, -200, 0, 200, .infinity, .nan])
     let g = x.gelu().scalars
@@ -109,4 +121,6 @@ func activations(length: Int) throws {
     #expect(g[1] == 0 && g[2] == 0 && g[3] == 200 && g[4] == .infinity && g[5].isNaN)
     let q = x.quickGELU().scalars
     #expect(q[1] == 0 && q[2] == 0 && q[3] == 200 && q[5].isNaN)
+    let t = x.geluTanh().scalars
+    #expect(t[1] == 0 && t[2] == 0 && t[3] == 200 && t[5].isNaN)
 }

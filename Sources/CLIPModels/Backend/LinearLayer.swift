@@ -331,6 +331,7 @@ final class LinearLayer: @unchecked Sendable {
             switch activation {
             case .gelu: Kernels.gelu(out + offset, count: range.count * width)
             case .quickGELU: Kernels.quickGELU(out + offset, count: range.count * width)
+            case .geluTanh: Kernels.geluTanh(out + offset, count: range.count * width)
             case nil: break
             }
         }
@@ -466,6 +467,7 @@ final class ColumnSlice {
         switch activation {
         case .gelu: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), operation)
         case .quickGELU: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_swish, 1.702, 0), operation)
+        case .geluTanh: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_tanh, 0, 0), operation)
         case nil: break
         }
         if accumulate { try OneDNN.check(dnnl_post_ops_append_sum(postOps, 1), operation) }

@@ -1,0 +1,107 @@
+import CLIPSupport
+import TensorCore
+
+/// SigLIP's attention-pooling head (transformers' `SiglipMultiheadAttentionPoolingHead`): a
+/// learned probe attends over every token of an image (`nn.MultiheadAttention` with the
+/// encoder's head count), then `x + MLP(LayerNorm(x))`; the result is the image embedding.
+///
+/// The probe is the same for every image, so its query projection is computed once, when the
+/// model opens; per image only the keys and values of its tokens are projected.
+struct AttentionPoolingHead: Sendable {
+    let architecture: EncoderArchitecture
+    /// `[width]`: `probe · W_qᵀ + b_q`.
+    let query: Tensor
+    /// `[2·width, width]` + `[2·width]`: the key and value rows of the packed in-projection.
+    let keyValue: LinearLayer
+    /// `[width, width]` + `[width]`.
+    let output: LinearLayer
+    let norm: LayerNormWeights
+    /// `[mlpWidth, width]` + `[mlpWidth]`.
+    let fc1: LinearLayer
+    /// `[width, mlpWidth]` + `[width]`.
+    let fc2: LinearLayer
+    /// The probe, for ``CLIPModel/fingerprint``.
+    let probe: Tensor
+
+    init(binding: PoolingHeadBinding, encoder: EncoderArchitecture, loader: WeightLoader) throws(CLIPModelError) {
+        architecture = encoder
+        let w = encoder.width
+        let probe = try loader.load(binding.probe)
+        let inWeight = try loader.load(binding.inProjectionWeight)
+        let inBias = try loader.load(binding.inProjectionBias)
+        let name = binding.inProjectionWeight.sources.map(\.key).joined(separator: ", ")
+        do {
+            // The query of the probe, in Double and rounded once.
+            var query = [Float](repeating: 0, count: w)
+            let (weights, biases, probeValues) = (inWeight.scalars, inBias.scalars, probe.scalars)
+            for j in 0..<w {
+                var sum = Double(biases[j])
+                for c in 0..<w { sum += Double(weights[j * w + c]) * Double(probeValues[c]) }
+                query[j] = Float(sum)
+            }
+            self.query = try Tensor(shape: [w], scalars: query)
+            keyValue = try LinearLayer(
+                weight: try Tensor(shape: [2 * w, w], scalars: Array(weights[(w * w)...])),
+                bias: try Tensor(shape: [2 * w], scalars: Array(biases[w...])), precision: loader.precision,
+                name: name)
+        } catch let error as CLIPModelError {
+            throw error
+        } catch {
+            throw .weightFile(path: loader.source.sourceDescription, reason: "tensor \"\(name)\": \(error)")
+        }
+        self.probe = probe
+        output = try loader.linear(binding.outProjectionWeight, bias: binding.outProjectionBias)
+        norm = try loader.load(binding.norm)
+        fc1 = try loader.linear(binding.fc1Weight, bias: binding.fc1Bias)
+        fc2 = try loader.linear(binding.fc2Weight, bias: binding.fc2Bias)
+    }
+
+    var linearLayers: [LinearLayer] { [keyValue, output, fc1, fc2] }
+
+    /// Pools `sequences` sequences of `tokens` tokens (`hidden`, `[sequences, tokens, width]`,
+    /// after the post-LayerNorm; read only) into `pooled` (`[sequences, width]`).
+    func pool(_ hidden: UnsafePointer<Float>, sequences: Int, tokens: Int, into pooled: UnsafeMutablePointer<Float>,
+              workspace ws: EncoderWorkspace) throws(CLIPModelError) {
+        let width = architecture.width
+        let heads = architecture.heads
+        let headWidth = width / heads
+        let scale = 1 / Float(headWidth).squareRoot()
+        let stride = 2 * width
+        // Keys and values of every token: `[sequences·tokens, 2·width]` in the QKV buffer.
+        try project(hidden, rows: sequences * tokens, through: keyValue, into: ws.qkv, workspace: ws)
+        // One query per head against every token; heads concatenated into `context`.
+        let pairs = sequences * heads
+        let workers = min(ws.workers, ComputeThreads.count, pairs)
+        let keyValues = SendablePointer(ws.qkv), context = SendableMutablePointer(ws.context)
+        let scoresBase = SendableMutablePointer(ws.scores)
+        query.withUnsafeBufferPointer { query in
+            guard let queryBase = query.baseAddress else { return }
+            let q = SendablePointer(queryBase)
+            ComputeThreads.parallel(workers) { worker in
+                let scores = scoresBase.base + worker * tokens
+                var pair = worker
+                while pair < pairs {
+                    let s = pair / heads, h = pair % heads
+                    let keys = keyValues.base + s * tokens * stride + h * headWidth
+                    let values = keys + width
+                    let queryHead = q.base + h * headWidth
+                    for j in 0..<tokens {
+                        scores[j] = scale * Kernels.dot(queryHead, keys + j * stride, count: headWidth)
+                    }
+                    Kernels.softmax(scores, rows: 1, width: tokens)
+                    let out = context.base + s * width + h * headWidth
+                    out.update(repeating: 0, count: headWidth)
+                    for j in 0..<tokens { accumulate(scores[j], times: values + j * stride, into: out, count: headWidth) }
+                    pair += workers
+                }
+            }
+        }
+        // x = out_proj(context); x += MLP(LayerNorm(x)).
+        try project(ws.context, rows: sequences, through: output, into: pooled, workspace: ws)
+        layerNorm(pooled, into: ws.normalized, rows: sequences, width: width, weights: norm,
+                  epsilon: architecture.layerNormEpsilon)
+        try project(ws.normalized, rows: sequences, through: fc1, into: ws.wide, activation: architecture.activation,
+                    workspace: ws)
+        try project(ws.wide, rows: sequences, through: fc2, into: pooled, accumulate: true, workspace: ws)
+    }
+}
