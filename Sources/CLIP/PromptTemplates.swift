@@ -1,3 +1,5 @@
+import CLIPModels
+
 /// Sentences that turn a label into a caption for zero-shot classification. `{}` stands for the
 /// label. Several templates are ensembled: each label's embedding is the normalized mean of its
 /// normalized caption embeddings (as open_clip's `build_zero_shot_classifier` does).
@@ -16,6 +18,19 @@ public enum PromptTemplates {
         "a photo of a small {}.",
         "a photo of a large {}.",
     ]
+
+    /// SigLIP's recommended template (from transformers' SigLIP documentation and the
+    /// zero-shot pipeline's SigLIP default): "This is a photo of {}."
+    public static let siglip = ["This is a photo of {}."]
+
+    /// The templates a classifier uses when none are given: ``photo`` for CLIP, ``siglip`` for
+    /// SigLIP.
+    public static func `default`(for family: ModelFamily) -> [String] {
+        switch family {
+        case .clip: return photo
+        case .siglip: return siglip
+        }
+    }
 
     /// `template` with every `{}` replaced by `label` (a template without `{}` is used as is).
     public static func caption(_ template: String, label: String) -> String {

@@ -8,7 +8,9 @@ import CLIPModels
 public struct Prediction: Sendable, Equatable, Codable {
     /// The label as given to the classifier.
     public let label: String
-    /// `softmax(logitScale · cosine)` over all labels of the classifier.
+    /// CLIP: `softmax(logitScale · cosine)` over all labels of the classifier (the labels'
+    /// probabilities sum to 1). SigLIP: `sigmoid(logitScale · cosine + logitBias)`, this label's
+    /// own probability, independent of the other labels (they need not sum to 1).
     public let probability: Float
     /// The raw cosine similarity between the image and the label embedding, in `[-1, 1]`.
     public let similarity: Float
@@ -22,8 +24,10 @@ public struct Prediction: Sendable, Equatable, Codable {
 }
 
 /// Zero-shot image classification: each label is written into caption templates ("a photo of a
-/// {}."), the captions are embedded once with the text tower, and images are ranked against the
-/// labels by cosine similarity scaled by the model's `logitScale`, through a softmax.
+/// {}." for CLIP, "This is a photo of {}." for SigLIP), the captions are embedded once with the
+/// text tower, and images are ranked against the labels by cosine similarity scaled by the
+/// model's `logitScale`: through a softmax over the labels for CLIP, through a sigmoid with the
+/// model's `logitBias` per label for SigLIP (``probabilitiesSumToOne`` tells which).
 ///
 ///     let model = try CLIPModel(contentsOf: directory)
 ///     let classifier = try ZeroShotClassifier(model: model, labels: ["cat", "dog"])
@@ -44,12 +48,15 @@ public struct ZeroShotClassifier: Sendable {
     public let labelEmbeddings: Tensor
 
     /// Embeds every label with every template (in batches of `batchSize` captions).
+    /// - Parameter templates: the caption templates; by default the model family's
+    ///   (``PromptTemplates/default(for:)``).
     /// - Throws: `CLIPError.noLabels`, `.invalidLabel` (empty or repeated), `.noTemplates`, or
     ///   the model's error.
     public init(
-        model: CLIPModel, labels: [String], templates: [String] = PromptTemplates.photo,
+        model: CLIPModel, labels: [String], templates: [String]? = nil,
         batchSize: Int = 256
     ) throws {
+        let templates = templates ?? PromptTemplates.default(for: model.family)
         try Self.validate(labels: labels, templates: templates)
         let captions = labels.flatMap { label in templates.map { PromptTemplates.caption($0, label: label) } }
         let captionEmbeddings = try Self.encode(captions, with: model, batchSize: max(1, batchSize))
@@ -159,11 +166,23 @@ public struct ZeroShotClassifier: Sendable {
         return try classify(pixelValues: try model.imagePreprocessor.pixelValues(contentsOf: urls), topK: topK)
     }
 
+    /// Whether each image's probabilities sum to 1 over the labels: true for CLIP's softmax,
+    /// false for SigLIP, whose sigmoid gives every label its own probability (an image may
+    /// match several labels, or none).
+    public var probabilitiesSumToOne: Bool { model.logitBias == nil }
+
     /// Ranks the labels for image embeddings (`[batch, embeddingDimension]`, L2-normalized).
     public func rank(imageEmbeddings: Tensor, topK: Int? = nil) throws -> [[Prediction]] {
         if let topK, topK < 1 { throw CLIPError.invalidTopK(topK) }
         let similarities = try imageEmbeddings.matmul(transposed: labelEmbeddings)   // [batch, labels]
-        let probabilities = try similarities.scaled(by: model.logitScale).softmax()
+        let probabilities: Tensor
+        if let bias = model.logitBias {
+            // SigLIP: sigmoid(scale · cos + bias) per label, as transformers' logits_per_image.
+            let logits = similarities.scalars.map { model.logitScale * $0 + bias }
+            probabilities = try Tensor(shape: similarities.shape, scalars: logits.map { 1 / (1 + Foundation.exp(-$0)) })
+        } else {
+            probabilities = try similarities.scaled(by: model.logitScale).softmax()
+        }
         let count = labels.count, batch = imageEmbeddings.shape[0]
         let sims = similarities.scalars, probs = probabilities.scalars
         let keep = min(topK ?? count, count)

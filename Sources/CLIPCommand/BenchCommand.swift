@@ -129,10 +129,14 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// The tokenized prompts, or for a model without a tokenizer 7-token sequences inside its
-    /// vocabulary.
+    /// vocabulary (SigLIP: sequences at the context length, as its tokenizers pad them).
     static func promptIDs(for model: CLIPModel) -> [[Int]] {
         if let tokenizer = model.tokenizer { return tokenizer.tokenize(prompts) }
-        let eot = model.architecture.text.endOfTextTokenID
+        let text = model.architecture.text
+        if text.family == .siglip {
+            return (0..<8).map { i in (0..<text.contextLength).map { ($0 * 31 + i * 7) % text.vocabularySize } }
+        }
+        let eot = text.endOfTextTokenID
         return (0..<8).map { i in (0..<6).map { ($0 * 31 + i * 7) % max(eot, 1) } + [eot] }
     }
 

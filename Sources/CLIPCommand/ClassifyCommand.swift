@@ -8,9 +8,12 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Rank labels for each image by zero-shot classification.",
         discussion: """
-            Each label is written into the templates (default: "a photo of a {}."), embedded, and
-            compared with each image: probability = softmax(exp(logit_scale) · cosine similarity).
-            A file that cannot be read gets an error line on stderr; the others are still classified.
+            Each label is written into the templates (default: "a photo of a {}." for CLIP, "This is \
+            a photo of {}." for SigLIP), embedded, and compared with each image. CLIP: probability = \
+            softmax over the labels of exp(logit_scale) · cosine similarity. SigLIP: probability = \
+            sigmoid(exp(logit_scale) · cosine + logit_bias), per label: the probabilities of an \
+            image do not sum to 1. A file that cannot be read gets an error line on stderr; the \
+            others are still classified.
             """
     )
 
@@ -59,6 +62,8 @@ struct ClassifyCommand: ParsableCommand {
 
     struct ImageResult: Encodable {
         let path: String
+        /// "softmax" (CLIP: over the labels) or "sigmoid" (SigLIP: per label).
+        let scoring: String
         let predictions: [Prediction]
     }
 
@@ -70,11 +75,17 @@ struct ClassifyCommand: ParsableCommand {
         } else {
             classifier = try ZeroShotClassifier(
                 model: model, labels: Self.parse(labels ?? ""),
-                templates: template.isEmpty ? PromptTemplates.photo : template)
+                templates: template.isEmpty ? nil : template)
         }
         if let saveLabels { try classifier.write(to: URL(fileURLWithPath: saveLabels)) }
 
         let keep = top ?? (json ? classifier.labels.count : 5)
+        let scoring = classifier.probabilitiesSumToOne ? "softmax" : "sigmoid"
+        if !json, !classifier.probabilitiesSumToOne {
+            let note = "SigLIP scoring: each probability is sigmoid(exp(logit_scale) · cosine + logit_bias), "
+                + "one per label; they do not sum to 1\n"
+            FileHandle.standardOutput.write(Data(note.utf8))
+        }
         var failures = 0
         var results: [ImageResult] = []
         var done = 0
@@ -83,7 +94,7 @@ struct ClassifyCommand: ParsableCommand {
             if let (paths, pixels) = preprocessImages(batch, with: model, failures: &failures) {
                 let ranked = try classifier.classify(pixelValues: pixels, topK: keep)
                 for (path, predictions) in zip(paths, ranked) {
-                    let result = ImageResult(path: path, predictions: predictions)
+                    let result = ImageResult(path: path, scoring: scoring, predictions: predictions)
                     if json { results.append(result) } else { printReadable(result) }
                 }
             }
