@@ -1,13 +1,15 @@
 import Foundation
 import TensorCore
 
-/// Turns images into CLIP's `pixel_values`: a Float32 tensor `[batch, 3, height, width]`,
+/// Turns images into CLIP's (or SigLIP's) `pixel_values`: a Float32 tensor `[batch, 3, height, width]`,
 /// channels red, green, blue.
 ///
 /// The steps and their arithmetic are those of transformers' `CLIPImageProcessor` on its
 /// Pillow backend (`CLIPImageProcessorPil`, `backend="pil"`): resize with Pillow's fixed-point
 /// convolution (bicubic for CLIP), center crop (zero-padded when the image is smaller), rescale and
-/// normalize in Float32. For an 8-bit RGB input the output equals transformers' bit for bit. Images
+/// normalize in Float32. With ``PreprocessingConfiguration/siglip`` settings (resize straight to
+/// the model size, no crop) they are those of `SiglipImageProcessorPil`. For an 8-bit RGB input
+/// the output equals transformers' bit for bit. Images
 /// are first decoded upright (EXIF orientation applied) and converted to RGB by the `loader`.
 ///
 /// Only the part of the resized image that survives the crop is computed, so an image with an

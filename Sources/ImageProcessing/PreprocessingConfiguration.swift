@@ -1,9 +1,12 @@
 import Foundation
 
-/// The settings of CLIP image preprocessing: resize, center crop (or pad), rescale, normalize.
+/// The settings of CLIP and SigLIP image preprocessing: resize, center crop (or pad), rescale,
+/// normalize.
 ///
-/// Decode them from transformers' image-processor settings with ``init(transformersJSON:file:)``
-/// or from an OpenCLIP configuration with ``init(openCLIPJSON:file:)``; which file of a model
+/// Decode them from transformers' image-processor settings (`CLIPImageProcessor` or
+/// `SiglipImageProcessor`) with ``init(transformersJSON:file:unnamedProcessor:)`` or from an
+/// OpenCLIP configuration with ``init(openCLIPJSON:file:)``, or start from ``openAI``,
+/// ``siglip`` or ``siglip(height:width:filter:)``; which file of a model
 /// folder applies is the model layer's decision (`CLIPModelDirectory`), not this module's.
 /// Values that would silently change the numbers when misspelled or out of range (an unknown size
 /// key, an unsupported `resample`, three means with two stds, ...) are errors, not defaults.
@@ -17,7 +20,7 @@ public struct PreprocessingConfiguration: Sendable, Equatable {
         /// transformers' `get_size_with_aspect_ratio` (`size: {"shortest_edge", "longest_edge"}`).
         case shortestEdgeLimited(shortest: Int, longest: Int)
         /// Exactly `height`×`width`, ignoring the aspect ratio (`size: {"height", "width"}`,
-        /// OpenCLIP `resize_mode: "squash"`).
+        /// OpenCLIP `resize_mode: "squash"`, SigLIP's resize).
         case exact(height: Int, width: Int)
         /// OpenCLIP's `ResizeKeepRatio`: scale by one factor so the image covers `height`×`width`
         /// (`fitsInside` false, the smaller ratio) or fits inside it (`fitsInside` true,
@@ -55,6 +58,10 @@ public struct PreprocessingConfiguration: Sendable, Equatable {
         /// OpenAI CLIP's statistics.
         public static let openAI = Normalization(
             uncheckedMean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711])
+
+        /// SigLIP's statistics: mean 0.5 and standard deviation 0.5 for every channel (transformers'
+        /// `IMAGENET_STANDARD_MEAN` / `IMAGENET_STANDARD_STD`), mapping 0...1 to -1...1.
+        public static let siglip = Normalization(uncheckedMean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
 
         /// Validates three finite means and three finite nonzero standard deviations.
         /// - Throws: `ImageProcessingError.invalidConfiguration`.
@@ -122,6 +129,34 @@ public struct PreprocessingConfiguration: Sendable, Equatable {
         unchecked: .shortestEdge(224), filter: .bicubic, crop: CropSize(height: 224, width: 224),
         cropConvention: .transformers, paddingValue: 0, rescaling: .multiply(1.0 / 255.0),
         normalization: .openAI)
+
+    /// SigLIP's preprocessing at 224×224 (and `SiglipImageProcessor`'s defaults): resize straight to
+    /// 224×224 with bicubic resampling (no aspect ratio kept, no crop), rescale by 1/255, mean and
+    /// std 0.5.
+    public static let siglip = PreprocessingConfiguration(
+        unchecked: .exact(height: 224, width: 224), filter: .bicubic, crop: nil, cropConvention: .transformers,
+        paddingValue: 0, rescaling: .multiply(1.0 / 255.0), normalization: .siglip)
+
+    /// SigLIP's preprocessing for a `height`×`width` model input: resize straight to that size with
+    /// `filter` (bicubic for SigLIP; fixed-resolution SigLIP 2 checkpoints ship bilinear), no crop,
+    /// rescale by 1/255, mean and std 0.5.
+    /// - Throws: `ImageProcessingError.invalidConfiguration` for a size outside 1...1048576.
+    public static func siglip(
+        height: Int, width: Int, filter: ResamplingFilter = .bicubic
+    ) throws(ImageProcessingError) -> PreprocessingConfiguration {
+        try PreprocessingConfiguration(
+            resize: .exact(height: height, width: width), filter: filter, cropSize: nil,
+            rescaling: .multiply(1.0 / 255.0), normalization: .siglip)
+    }
+
+    /// SigLIP's preprocessing for a square `imageSize`×`imageSize` model input
+    /// (``siglip(height:width:filter:)``).
+    /// - Throws: `ImageProcessingError.invalidConfiguration` for a size outside 1...1048576.
+    public static func siglip(
+        imageSize: Int, filter: ResamplingFilter = .bicubic
+    ) throws(ImageProcessingError) -> PreprocessingConfiguration {
+        try siglip(height: imageSize, width: imageSize, filter: filter)
+    }
 
     init(
         unchecked resize: Resize?, filter: ResamplingFilter, crop: CropSize?, cropConvention: CropConvention,

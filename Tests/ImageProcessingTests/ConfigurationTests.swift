@@ -91,7 +91,7 @@ import Testing
         Self.expectInvalid(key: "do_resize") { try Self.transformers(#"{"do_resize": 1}"#) }
         Self.expectInvalid(key: "rescale_factor") { try Self.transformers(#"{"rescale_factor": -1}"#) }
         Self.expectInvalid(key: "image_processor_type") {
-            try Self.transformers(#"{"image_processor_type": "SiglipImageProcessor"}"#)
+            try Self.transformers(#"{"image_processor_type": "ViTImageProcessor"}"#)
         }
         Self.expectInvalid(key: "use_square_size") {
             try Self.transformers(#"{"size": {"height": 2, "width": 3}, "use_square_size": true}"#)
