@@ -30,7 +30,8 @@ struct DoubleArrayCharsmap: Sendable {
     }
 
     /// The longest rule matching a prefix of `input[start..<end]`: its length in bytes and its
-    /// replacement, or nil. A value outside the replacement strings counts as no match.
+    /// replacement, or nil. A value outside the replacement strings, or a replacement longer
+    /// than ``maximumReplacementLength``, counts as no match.
     func longestMatch(_ input: [UInt8], from start: Int, to end: Int) -> (length: Int, replacement: ArraySlice<UInt8>)? {
         guard let first = units.first else { return nil }
         var nodePosition = Int(Self.offset(first))
@@ -52,8 +53,14 @@ struct DoubleArrayCharsmap: Sendable {
         guard let best, best.value < replacements.count else { return nil }
         let tail = replacements[best.value...]
         let stop = tail.firstIndex(of: 0) ?? replacements.endIndex
+        // Real rules expand a character to a few dozen bytes at most; a longer "replacement"
+        // (a damaged file) counts as no match rather than multiplying the text's size.
+        guard stop - best.value <= Self.maximumReplacementLength else { return nil }
         return (best.length, replacements[best.value..<stop])
     }
+
+    /// The longest replacement string used (bytes).
+    static let maximumReplacementLength = 256
 
     private static func offset(_ unit: UInt32) -> UInt32 {
         (unit >> 10) << ((unit & (1 << 9)) >> 6)
