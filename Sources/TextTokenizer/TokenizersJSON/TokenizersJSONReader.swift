@@ -129,9 +129,9 @@ struct TokenizersJSONReader {
         var seen = Set<[UInt8]>()
         while true {
             let key = try step { (s) throws(JSONSyntaxError) in try s.readString() }
+            keyPath.append(key)
             guard seen.insert(Array(key.utf8)).inserted else { throw malformed("duplicate key \"\(key)\"") }
             try expect(UInt8(ascii: ":"), "':' after a key")
-            keyPath.append(key)
             try member(&self, key)
             keyPath.removeLast()
             switch scanner.peek() {
