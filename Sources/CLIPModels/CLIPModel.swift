@@ -73,8 +73,17 @@ public final class CLIPModel: Sendable {
     /// OpenAI CLIP's preprocessing (bicubic resize of the shortest edge, center crop, OpenAI mean
     /// and standard deviation) at the model's image size: what a directory without
     /// preprocessing settings gets. For 224-pixel models it is `CLIPImageProcessor()`'s default.
+    /// SigLIP models get `SiglipImageProcessor()`'s: a bicubic resize to the square, mean and
+    /// standard deviation 0.5.
     static func defaultPreprocessor(for architecture: CLIPArchitecture) throws(CLIPModelError) -> ImagePreprocessor {
         let size = architecture.vision.imageSize
+        if architecture.family == .siglip {
+            do {
+                return ImagePreprocessor(configuration: try .siglip(imageSize: size))
+            } catch {
+                throw .imageProcessing(error, context: "image preprocessing settings")
+            }
+        }
         do {
             return ImagePreprocessor(configuration: try PreprocessingConfiguration(
                 resize: .shortestEdge(size), cropSize: (height: size, width: size)))

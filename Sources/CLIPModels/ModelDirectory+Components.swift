@@ -2,8 +2,9 @@ import Foundation
 import ImageProcessing
 import TextTokenizer
 
-/// Where a model's tokenizer comes from: vocabulary files in its folder, or CLIP's standard
-/// vocabulary (bundled with TextTokenizer).
+/// Where a model's tokenizer comes from: tokenizer files in its folder (CLIP's BPE vocabulary,
+/// SigLIP's SentencePiece model, SigLIP 2's Gemma tokenizer), or CLIP's standard vocabulary
+/// (bundled with TextTokenizer).
 ///
 /// ``CLIPModelDirectory`` decides it once, with one rule (``CLIPModelDirectory/tokenizerRule(files:text:)``);
 /// the model, `clip tokenize` and `clip info` all use that decision.
@@ -16,6 +17,12 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
     case mergesFile(URL)
     /// CLIP's standard 49408-token vocabulary, bundled with the library.
     case standard
+    /// SigLIP's SentencePiece unigram model (`spiece.model`) with its `tokenizer_config.json`
+    /// when the folder has one (``SiglipTokenizer``).
+    case sentencePiece(model: URL, settings: URL?)
+    /// SigLIP 2's Gemma tokenizer (`tokenizer.json`, BPE with byte fallback) with its
+    /// `tokenizer_config.json` when the folder has one (``GemmaTokenizer``).
+    case gemma(tokenizerJSON: URL, settings: URL?)
 
     /// The file names of a folder's tokenizer, or what the standard one is.
     public var description: String {
@@ -26,14 +33,53 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
             return url.lastPathComponent
         case .standard:
             return "CLIP's standard vocabulary (bundled)"
+        case let .sentencePiece(model, settings):
+            return "\(model.lastPathComponent) (SentencePiece)" + (settings.map { " + \($0.lastPathComponent)" } ?? "")
+        case let .gemma(json, settings):
+            return "\(json.lastPathComponent) (Gemma BPE)" + (settings.map { " + \($0.lastPathComponent)" } ?? "")
         }
     }
 
-    /// Reads the vocabulary.
-    /// - Throws: `CLIPModelError.tokenizer` wrapping the reader's error (file, line, token).
+    /// The tokenizer these files describe.
+    /// - Parameter contextLength: the text tower's context length (CLIP: at most this many
+    ///   ids; SigLIP: every text padded to it).
+    /// - Throws: `CLIPModelError.tokenizer` wrapping the reader's error (file, offset, key).
+    public func makeTokenizer(contextLength: Int) throws(CLIPModelError) -> any TextTokenizing {
+        do {
+            switch self {
+            case let .sentencePiece(model, settings):
+                return try SiglipTokenizer(modelURL: model, settingsURL: settings, contextLength: contextLength)
+            case let .gemma(json, settings):
+                let values = try settings.map { url throws in
+                    try GemmaTokenizerSettings(data: try Self.read(url), path: url.path)
+                } ?? GemmaTokenizerSettings()
+                // transformers gives a "siglip" folder naming GemmaTokenizer its GemmaTokenizer,
+                // which does not lowercase (SigLIP 2's authors lowercase labels themselves).
+                return try GemmaTokenizer(tokenizerJSON: json, settings: values, contextLength: contextLength)
+            default:
+                return try CLIPTokenizer(vocabulary: try vocabulary(), contextLength: contextLength)
+            }
+        } catch let error as CLIPModelError {
+            throw error
+        } catch {
+            throw .tokenizer(TextTokenizerError(wrapping: error), context: "tokenizer (\(description))")
+        }
+    }
+
+    private static func read(_ url: URL) throws(TextTokenizerError) -> Data {
+        do { return try Data(contentsOf: url) } catch {
+            throw .unreadableFile(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Reads CLIP's BPE vocabulary.
+    /// - Throws: `CLIPModelError.tokenizer` wrapping the reader's error (file, line, token);
+    ///   `missingComponent` for a SigLIP tokenizer, which has no BPE vocabulary.
     public func vocabulary() throws(CLIPModelError) -> CLIPVocabulary {
         do {
             switch self {
+            case .sentencePiece, .gemma:
+                throw CLIPModelError.missingComponent(name: "CLIP vocabulary", reason: "\(description) is a SigLIP tokenizer")
             case let .vocabularyAndMerges(vocabulary, merges):
                 return try CLIPVocabulary(vocabularyJSON: vocabulary, merges: merges)
             case let .tokenizerJSON(url):
@@ -57,13 +103,20 @@ extension TextTokenizerError {
 }
 
 extension CLIPModelDirectory {
-    /// The tokenizer files in `folder`, in the order of preference: `vocab.json` + `merges.txt`,
-    /// else `tokenizer.json`, else OpenAI's merges file (`.txt.gz`, else `.txt`); nil when it
-    /// holds none.
-    public static func tokenizerFiles(in folder: URL) -> TokenizerSource? {
+    /// The tokenizer files in `folder`, in the order of preference. CLIP: `vocab.json` +
+    /// `merges.txt`, else `tokenizer.json`, else OpenAI's merges file (`.txt.gz`, else `.txt`).
+    /// SigLIP: `spiece.model`, else `tokenizer.json` (Gemma), each with `tokenizer_config.json`
+    /// when present. Nil when it holds none.
+    public static func tokenizerFiles(in folder: URL, family: ModelFamily = .clip) -> TokenizerSource? {
         func file(_ name: String) -> URL? {
             let url = folder.appendingPathComponent(name)
             return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        }
+        if family == .siglip {
+            let settings = file(FileName.tokenizerConfiguration)
+            if let model = file(FileName.sentencePieceModel) { return .sentencePiece(model: model, settings: settings) }
+            if let json = file(FileName.tokenizer) { return .gemma(tokenizerJSON: json, settings: settings) }
+            return nil
         }
         if let vocabulary = file(FileName.vocabulary), let merges = file(FileName.merges) {
             return .vocabularyAndMerges(vocabulary: vocabulary, merges: merges)
@@ -77,28 +130,33 @@ extension CLIPModelDirectory {
     /// checkpoint's ``tokenizerSource``; for other folders, their tokenizer files.
     /// - Throws: `CLIPModelError.missingComponent` naming the folder and the files looked for.
     public static func tokenizerSource(in folder: URL) throws(CLIPModelError) -> TokenizerSource {
+        // A folder without a checkpoint: CLIP's files, else SigLIP's SentencePiece model.
+        let spiece = folder.appendingPathComponent(FileName.sentencePieceModel)
         let source = (try? CLIPModelDirectory(contentsOf: folder))?.tokenizerSource ?? tokenizerFiles(in: folder)
+            ?? (FileManager.default.fileExists(atPath: spiece.path) ? tokenizerFiles(in: folder, family: .siglip) : nil)
         guard let source else {
             throw .missingComponent(
                 name: "tokenizer",
                 reason: "no tokenizer files in \(folder.path) (expected \(FileName.vocabulary) + \(FileName.merges), "
-                    + "\(FileName.tokenizer) or \(FileName.openAIMerges)[.gz], or a model with CLIP's standard vocabulary)")
+                    + "\(FileName.tokenizer), \(FileName.openAIMerges)[.gz] or \(FileName.sentencePieceModel), "
+                    + "or a model with CLIP's standard vocabulary)")
         }
         return source
     }
 
     /// The one tokenizer rule: the folder's files when it has them; else CLIP's standard
-    /// vocabulary when the text tower has the standard vocabulary (49408 tokens, end of text
-    /// 49407); else none.
+    /// vocabulary when the text tower is CLIP's with the standard vocabulary (49408 tokens, end
+    /// of text 49407); else none.
     public static func tokenizerRule(files: TokenizerSource?, text: TextArchitecture) -> TokenizerSource? {
         if let files { return files }
+        guard text.family == .clip else { return nil }
         if text.vocabularySize == 49408, text.endOfTextTokenID == clipEndOfTextTokenID { return .standard }
         return nil
     }
 
     /// Why a model has no tokenizer (for `missingComponent` errors).
-    static let noTokenizerReason = "the model directory has no \(FileName.vocabulary) + \(FileName.merges) or "
-        + "\(FileName.tokenizer) and the model's vocabulary is not CLIP's standard one"
+    static let noTokenizerReason = "the model directory has no \(FileName.vocabulary) + \(FileName.merges), "
+        + "\(FileName.tokenizer) or \(FileName.sentencePieceModel), and the model's vocabulary is not CLIP's standard one"
 
     /// The model's tokenizer (see ``tokenizerSource``), with the text tower's context length.
     /// - Returns: nil when the model has no tokenizer.
@@ -107,6 +165,21 @@ extension CLIPModelDirectory {
     public func makeTokenizer() throws(CLIPModelError) -> (any TextTokenizing)? {
         guard let tokenizerSource else { return nil }
         let text = architecture.text
+        if text.family == .siglip {
+            let tokenizer = try tokenizerSource.makeTokenizer(contextLength: text.contextLength)
+            let size: Int
+            switch tokenizer {
+            case let siglip as SiglipTokenizer: size = siglip.model.pieces.count
+            case let gemma as GemmaTokenizer: size = gemma.vocabularySize
+            default: size = 0
+            }
+            guard size <= text.vocabularySize else {
+                throw .invalidConfiguration(
+                    file: tokenizerSource.description, key: "vocabulary",
+                    reason: "the tokenizer has \(size) tokens but the text tower only \(text.vocabularySize) embeddings")
+            }
+            return tokenizer
+        }
         let tokenizer: CLIPTokenizer
         do {
             tokenizer = try CLIPTokenizer(vocabulary: try tokenizerSource.vocabulary(), contextLength: text.contextLength)
@@ -126,17 +199,20 @@ extension CLIPModelDirectory {
 
     /// The image preprocessing settings of a checkpoint folder, read as transformers and
     /// open_clip read them: transformers' image-processor settings file when present; else, for
-    /// the OpenCLIP layout, its configuration's `preprocess_cfg`; else OpenAI CLIP's settings at
-    /// the model's image size.
+    /// the OpenCLIP layout, its configuration's `preprocess_cfg`; else the family's settings at
+    /// the model's image size (OpenAI CLIP's, or SigLIP's). A transformers file that names no
+    /// processor type is read with the family's defaults.
     /// - Returns: the settings and the file they were read from (nil for the defaults).
-    static func preprocessing(in folder: URL, layout: CheckpointLayout, configuration: Data?, imageSize: Int)
-        throws(CLIPModelError) -> (PreprocessingConfiguration, URL?) {
+    static func preprocessing(in folder: URL, layout: CheckpointLayout, configuration: Data?, imageSize: Int,
+                              family: ModelFamily = .clip) throws(CLIPModelError) -> (PreprocessingConfiguration, URL?) {
         let transformers = folder.appendingPathComponent(FileName.preprocessorConfiguration)
         do throws(ImageProcessingError) {
             if FileManager.default.fileExists(atPath: transformers.path) {
                 return (try PreprocessingConfiguration(
-                    transformersJSON: try readFile(transformers), file: transformers.path), transformers)
+                    transformersJSON: try readFile(transformers), file: transformers.path,
+                    unnamedProcessor: family == .siglip ? .siglip : .clip), transformers)
             }
+            if family == .siglip { return (try .siglip(imageSize: imageSize), nil) }
             if layout == .openCLIP, let configuration {
                 let file = folder.appendingPathComponent(FileName.openCLIPConfiguration)
                 return (try PreprocessingConfiguration(openCLIPJSON: configuration, file: file.path), file)

@@ -29,8 +29,16 @@ public struct CLIPModelDirectory: Sendable {
         public static let vocabulary = "vocab.json"
         /// The BPE merges (with `vocab.json`).
         public static let merges = "merges.txt"
-        /// A `tokenizers` tokenizer file holding both.
+        /// A `tokenizers` tokenizer file: CLIP's BPE vocabulary and merges, or (in a SigLIP
+        /// folder) SigLIP 2's Gemma tokenizer.
         public static let tokenizer = "tokenizer.json"
+        /// SigLIP's SentencePiece model.
+        public static let sentencePieceModel = "spiece.model"
+        /// Gemma's SentencePiece BPE model (SigLIP 2 repositories ship it beside
+        /// ``tokenizer``, which is what is read).
+        public static let gemmaSentencePieceModel = "tokenizer.model"
+        /// transformers' tokenizer settings (special tokens, padding side, length).
+        public static let tokenizerConfiguration = "tokenizer_config.json"
         /// The single-file weights of both layouts, in the loader's order of preference.
         public static let singleWeightFiles = [weights, openCLIPWeights]
         /// OpenAI's BPE merges file (open_clip's form; also read gzip-compressed, with `.gz`).
@@ -57,8 +65,9 @@ public struct CLIPModelDirectory: Sendable {
     /// the model has it; see ``tokenizerRule(files:text:)``); nil when the model has none.
     public let tokenizerSource: TokenizerSource?
     /// The image preprocessing the model expects: transformers' image-processor settings when
-    /// the folder has them; else, for an OpenCLIP checkpoint, its `preprocess_cfg`; else OpenAI
-    /// CLIP's settings at the model's image size.
+    /// the folder has them; else, for an OpenCLIP checkpoint, its `preprocess_cfg`; else the
+    /// family's defaults at the model's image size (OpenAI CLIP's; SigLIP's: a bicubic resize
+    /// straight to the square, mean and standard deviation 0.5).
     public let preprocessing: PreprocessingConfiguration
     /// The file ``preprocessing`` was read from; nil when it is OpenAI CLIP's default.
     public let preprocessingFile: URL?
@@ -112,9 +121,11 @@ public struct CLIPModelDirectory: Sendable {
             }
             throw .unrecognizedDirectory(path: url.path, reason: reasons.joined(separator: "; "))
         }
-        tokenizerSource = Self.tokenizerRule(files: Self.tokenizerFiles(in: url), text: architecture.text)
+        tokenizerSource = Self.tokenizerRule(files: Self.tokenizerFiles(in: url, family: architecture.family),
+                                             text: architecture.text)
         (preprocessing, preprocessingFile) = try Self.preprocessing(
-            in: url, layout: layout, configuration: openCLIPData, imageSize: architecture.vision.imageSize)
+            in: url, layout: layout, configuration: openCLIPData, imageSize: architecture.vision.imageSize,
+            family: architecture.family)
     }
 
     /// The URL of `name` inside the directory when that file exists.
