@@ -37,7 +37,8 @@ extension CLIPModel {
     /// The files of a CLIP checkpoint in a Hub repository, in the order `CLIPModelDirectory`
     /// prefers them: the Hugging Face layout (configuration + one weights file, else the weight
     /// index and the shards it lists), else the OpenCLIP layout; the tokenizer files (vocabulary
-    /// and merges, else a `tokenizers` file) and the preprocessing settings when present.
+    /// and merges, else SigLIP's `spiece.model`, else a `tokenizers` file), the tokenizer
+    /// settings and the preprocessing settings when present.
     /// Pickled weights are only looked up, to name the safetensors file that is needed instead.
     /// ``resolveDirectory(named:hub:progress:)`` passes it to
     /// `HubClient.modelDirectory(for:plan:progress:)`.
@@ -50,7 +51,10 @@ extension CLIPModel {
                 [.file(Name.openCLIPConfiguration), .file(Name.openCLIPWeights)],
             ],
             optionalFiles: [
-                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.tokenizer]]),
+                // CLIP's BPE files; SigLIP's SentencePiece model; a tokenizers file (CLIP's, or
+                // SigLIP 2's Gemma tokenizer, which its repositories ship beside tokenizer.model).
+                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.sentencePieceModel], [Name.tokenizer]]),
+                .init(Name.tokenizerConfiguration),
                 .init(Name.preprocessorConfiguration),
             ],
             unsupportedFiles: [

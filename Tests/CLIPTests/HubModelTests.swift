@@ -33,7 +33,7 @@ struct HubModelTests {
         let weights = files["model.safetensors"]!
         try expectCachedFile(snapshot, "model.safetensors", equals: weights, etag: FakeHub.sha256(weights))
         try expectCachedFile(snapshot, "config.json", equals: files["config.json"]!, etag: FakeHub.gitStyleETag(files["config.json"]!))
-        for missing in ["vocab.json", "tokenizer.json", "preprocessor_config.json"] {
+        for missing in ["vocab.json", "spiece.model", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json"] {
             #expect(FileManager.default.fileExists(atPath: repo.appendingPathComponent(".no_exist/\(commitA)/\(missing)").path), "\(missing)")
         }
         #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("blobs/\(FakeHub.sha256(weights)).incomplete").path))
@@ -92,6 +92,35 @@ struct HubModelTests {
         #expect(!FileManager.default.fileExists(atPath: openCLIPSnapshot.appendingPathComponent("open_clip_pytorch_model.bin").path))
         #expect(try CLIPModel(contentsOf: openCLIPSnapshot).layout == .openCLIP)
         #expect(!server.requests.contains { $0.path.hasSuffix(".bin") })
+    }
+
+    @Test("SigLIP repositories: the SentencePiece model or the Gemma tokenizer with its settings, nothing else")
+    func downloadsSiglipRepositories() throws {
+        let hub = FakeHub()
+        let spiece = try filesOf(testsDirectory.appendingPathComponent("CLIPCommandTests/Fixtures/siglip-spiece"))
+        var gemma = try filesOf(testsDirectory.appendingPathComponent("CLIPCommandTests/Fixtures/siglip2-gemma"))
+        // SigLIP 2 repositories also ship Gemma's SentencePiece model; tokenizer.json is what is read.
+        gemma["tokenizer.model"] = Data("sentencepiece model".utf8)
+        hub.add("google/siglip-tiny", FakeHub.Repository(commit: commitA, files: spiece, lfsFiles: ["model.safetensors"]))
+        hub.add("google/siglip2-tiny", FakeHub.Repository(commit: commitA, files: gemma, lfsFiles: ["model.safetensors"]))
+        let server = try startServer(for: hub)
+        defer { server.stop() }
+        let cache = try temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let client = HubClient(configuration: hubConfiguration(cache, server))
+        for (name, files, tokenizer) in [("google/siglip-tiny", spiece, "spiece.model"),
+                                         ("google/siglip2-tiny", gemma, "tokenizer.json")] {
+            let snapshot = try client.clipDirectory(for: try HubRepositoryID(parsing: name))
+            for file in ["config.json", "model.safetensors", tokenizer, "tokenizer_config.json", "preprocessor_config.json"] {
+                #expect(try Data(contentsOf: snapshot.appendingPathComponent(file)) == files[file], "\(name) \(file)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("tokenizer.model").path))
+            #expect(!FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("reference.json").path))
+            let model = try CLIPModel(named: name, hub: hubConfiguration(cache, server))
+            #expect(model.family == .siglip)
+            #expect(try model.tokenizer?.tokenize("This is a photo of cat.").count == 64)
+        }
+        #expect(!server.requests.contains { $0.path.hasSuffix("tokenizer.model") && $0.method == "GET" })
     }
 
     @Test func namesAMissingShardAndRefusesPathsOutsideTheRepository() throws {
@@ -221,7 +250,8 @@ struct HubModelTests {
         var files = try filesOf(tinyVocabModel)
         files["preprocessor_config.json"] = Data(#"{"crop_size": 32, "size": {"shortest_edge": 32}}"#.utf8)
         files["tokenizer.json"] = nil
-        let snapshot = try writeCache(repo, files: files, knownMissing: ["vocab.json", "merges.txt"])
+        let snapshot = try writeCache(repo, files: files,
+                                      knownMissing: ["vocab.json", "merges.txt", "spiece.model", "tokenizer_config.json"])
         // tokenizer.json is neither cached nor known missing: offline it is skipped, online it is asked for.
         #expect(try HubClient(configuration: offline).clipDirectory(for: id).path == snapshot.path)
         #expect(server.requests.isEmpty)
