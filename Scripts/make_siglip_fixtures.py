@@ -21,6 +21,8 @@ Models (sizes unlike any real SigLIP so that nothing can be hard-coded):
                             patch 12, width 40, 4 heads, 3 layers, MLP 72; text vocab 250,
                             context 12, width 24, 2 heads, 1 layer, MLP 40, projection 40;
                             text hidden_act "gelu" (erf), vision "gelu_pytorch_tanh".
+  models/siglip-remainder   F32; image 36 in 8-px patches (a 4-px remainder the convolution never
+                            sees, like so400m's 384 px in 14-px patches); pixels/36.npy.
 
 references/<model>/: image.npy [3, embed] for the pixels; text-full.npy [4, embed] for the
 `full` id batch (every sequence at the context length) and text-short.npy [3, embed] for the
@@ -165,6 +167,22 @@ def main():
     tokens["siglip-sharded"] = token_batches(250, 12, 22)
     write_references(root, "siglip-sharded", references(model, px, tokens["siglip-sharded"]),
                      {"pixels": "pixels/48.npy", "tokens": "siglip-sharded", "stored_dtype": "torch.float32"})
+    # siglip-remainder: 36-pixel images in 8-pixel patches (4×4 grid, 4 pixels unseen per side),
+    # as SigLIP so400m's 384 px in 14-px patches.
+    cfg = config(dict(hidden_size=24, intermediate_size=40, num_hidden_layers=1, num_attention_heads=2,
+                      image_size=36, patch_size=8),
+                 dict(vocab_size=120, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                      num_attention_heads=2, max_position_embeddings=8, projection_size=24,
+                      pad_token_id=1, eos_token_id=1, bos_token_id=None))
+    model = SiglipModel(cfg)
+    randomize(model, 31)
+    model.save_pretrained(root / "models" / "siglip-remainder")
+    g = torch.Generator().manual_seed(32)
+    px = torch.randn((3, 3, 36, 36), generator=g, dtype=torch.float32)
+    save_npy(root / "pixels" / "36.npy", px.numpy())
+    tokens["siglip-remainder"] = token_batches(120, 8, 33)
+    write_references(root, "siglip-remainder", references(model, px, tokens["siglip-remainder"]),
+                     {"pixels": "pixels/36.npy", "tokens": "siglip-remainder", "stored_dtype": "torch.float32"})
     (root / "siglip-tokens.json").write_text(json.dumps(tokens) + "\n")
 
 

@@ -16,7 +16,7 @@ struct EmbedTextCommand: ParsableCommand {
     @Flag(name: .long, help: "Scale each embedding to unit length.")
     var normalize = false
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .customLong("token-ids"), help: ArgumentHelp(
         "A JSON file holding token-id sequences ([[Int]], tokenized elsewhere), instead of texts.", valueName: "file"))
     var tokenIDs: String?
 

@@ -85,7 +85,7 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
         self.encoder = encoder
     }
 
-    /// Patches per side (`imageSize / patchSize`).
+    /// Patches per side (`imageSize / patchSize`, rounded down: the convolution has no padding).
     public var gridSize: Int { patchSize > 0 ? imageSize / patchSize : 0 }
     /// The number of tokens per image: one per patch, plus CLIP's class token.
     public var tokenCount: Int { gridSize * gridSize + (family == .clip ? 1 : 0) }
@@ -184,8 +184,10 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
                       "must be a positive number, got \(encoder.layerNormEpsilon)")
         }
         try check(vision.patchSize > 0, "vision.patch_size", "must be positive, got \(vision.patchSize)")
-        try check(vision.imageSize > 0 && vision.imageSize % vision.patchSize == 0, "vision.image_size",
-                  "\(vision.imageSize) is not a positive multiple of the patch size \(vision.patchSize)")
+        // The patch convolution has no padding: a remainder of the image (SigLIP so400m: 384 px in
+        // 14-px patches, 27 per side) is not seen, as in PyTorch.
+        try check(vision.imageSize >= vision.patchSize, "vision.image_size",
+                  "\(vision.imageSize) is smaller than the patch size \(vision.patchSize)")
         try check(vision.channels > 0, "vision.num_channels", "must be positive, got \(vision.channels)")
         try check(text.vocabularySize > 0, "text.vocab_size", "must be positive, got \(text.vocabularySize)")
         try check(text.contextLength > 0, "text.context_length", "must be positive, got \(text.contextLength)")

@@ -9,6 +9,7 @@ let siglipCases: [(model: String, imageSize: Int, tokens: String)] = [
     ("siglip-tanh-f16", 32, "siglip-tanh"),
     ("siglip-tanh-bf16", 32, "siglip-tanh"),
     ("siglip-sharded", 48, "siglip-sharded"),
+    ("siglip-remainder", 36, "siglip-remainder"),
 ]
 
 struct SiglipTokenBatches: Decodable {
