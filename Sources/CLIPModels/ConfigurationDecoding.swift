@@ -26,6 +26,26 @@ extension KeyedDecodingContainer {
     }
 }
 
+extension KeyedDecodingContainer {
+    /// A token id given as an integer or as a list of integers (its first element is kept);
+    /// `nil` for `null`, `fallback` when absent.
+    func tokenID(_ key: Key, default fallback: Int?) throws -> Int? {
+        guard contains(key) else { return fallback }
+        switch try decode(JSONValue.self, forKey: key) {
+        case .null:
+            return nil
+        case let .array(items):
+            return items.first?.intValue
+        case let value:
+            guard let id = value.intValue else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: self, debugDescription: "expected an integer or a list of integers")
+            }
+            return id
+        }
+    }
+}
+
 /// Decodes a configuration file, turning decoding failures into `CLIPModelError` values that
 /// name the file and the key.
 func decodeConfiguration<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws(CLIPModelError) -> T {

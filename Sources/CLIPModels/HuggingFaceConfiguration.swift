@@ -76,22 +76,7 @@ public struct HuggingFaceCLIPTextConfiguration: Codable, Sendable, Equatable {
         layerNormEpsilon = try c.value(.layerNormEpsilon, default: d.layerNormEpsilon)
         padTokenID = c.contains(.padTokenID) ? try c.decodeIfPresent(Int.self, forKey: .padTokenID) : d.padTokenID
         bosTokenID = c.contains(.bosTokenID) ? try c.decodeIfPresent(Int.self, forKey: .bosTokenID) : d.bosTokenID
-        if c.contains(.eosTokenID) {
-            switch try c.decode(JSONValue.self, forKey: .eosTokenID) {
-            case .null:
-                eosTokenID = nil
-            case let .array(items):
-                eosTokenID = items.first?.intValue
-            case let value:
-                guard let id = value.intValue else {
-                    throw DecodingError.dataCorruptedError(
-                        forKey: .eosTokenID, in: c, debugDescription: "expected an integer or a list of integers")
-                }
-                eosTokenID = id
-            }
-        } else {
-            eosTokenID = d.eosTokenID
-        }
+        eosTokenID = try c.tokenID(.eosTokenID, default: d.eosTokenID)
     }
 }
 
