@@ -48,8 +48,12 @@ public struct ZeroShotClassifier: Sendable {
     public let labelEmbeddings: Tensor
 
     /// Embeds every label with every template (in batches of `batchSize` captions).
-    /// - Parameter templates: the caption templates; by default the model family's
-    ///   (``PromptTemplates/default(for:)``).
+    /// - Parameters:
+    ///   - model: the model whose towers embed captions and images.
+    ///   - labels: the labels, non-empty and distinct.
+    ///   - templates: the caption templates; by default the model family's
+    ///     (``PromptTemplates/default(for:)``).
+    ///   - batchSize: captions per forward pass of the text tower.
     /// - Throws: `CLIPError.noLabels`, `.invalidLabel` (empty or repeated), `.noTemplates`, or
     ///   the model's error.
     public init(

@@ -18,10 +18,10 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
     /// CLIP's standard 49408-token vocabulary, bundled with the library.
     case standard
     /// SigLIP's SentencePiece unigram model (`spiece.model`) with its `tokenizer_config.json`
-    /// when the folder has one (``SiglipTokenizer``).
+    /// when the folder has one (`SiglipTokenizer`).
     case sentencePiece(model: URL, settings: URL?)
     /// SigLIP 2's Gemma tokenizer (`tokenizer.json`, BPE with byte fallback) with its
-    /// `tokenizer_config.json` when the folder has one (``GemmaTokenizer``).
+    /// `tokenizer_config.json` when the folder has one (`GemmaTokenizer`).
     case gemma(tokenizerJSON: URL, settings: URL?)
 
     /// The file names of a folder's tokenizer, or what the standard one is.

@@ -39,6 +39,7 @@ public struct GemmaTokenizer: TextTokenizing {
 
     /// Loads `tokenizer.json` from `tokenizerJSON`.
     /// - Parameters:
+    ///   - tokenizerJSON: the `tokenizer.json` file.
     ///   - settings: from the model's `tokenizer_config.json` (``GemmaTokenizerSettings/init(data:path:)``).
     ///   - contextLength: the padded length (SigLIP 2: 64).
     ///   - lowercases: lowercase the text first, as `Siglip2Tokenizer` does.
@@ -59,6 +60,12 @@ public struct GemmaTokenizer: TextTokenizing {
 
     /// Reads `tokenizer.json` from `tokenizerJSONData` (the file at `path`, for messages); see
     /// ``init(tokenizerJSON:settings:contextLength:lowercases:)``.
+    /// - Parameters:
+    ///   - tokenizerJSONData: the file's bytes.
+    ///   - path: the file named in errors.
+    ///   - settings: from the model's `tokenizer_config.json`.
+    ///   - contextLength: the padded length (SigLIP 2: 64).
+    ///   - lowercases: lowercase the text first, as `Siglip2Tokenizer` does.
     public init(tokenizerJSONData: Data, path: String, settings: GemmaTokenizerSettings = GemmaTokenizerSettings(),
                 contextLength: Int = 64, lowercases: Bool = false) throws(TextTokenizerError) {
         let file = try TokenizersJSONReader.read(Array(tokenizerJSONData), path: path, interpretsPipeline: false)
