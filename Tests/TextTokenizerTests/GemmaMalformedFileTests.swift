@@ -171,7 +171,7 @@ import Testing
     /// Seeded byte flips, truncations and insertions of a small file: each loads or throws a
     /// TextTokenizerError, and loaded ones tokenize.
     @Test func mutatedFilesLoadOrThrow() {
-        var rng = SplitMix(seed: 2025)
+        var rng = SplitMix64(seed: 2025)
         let original = Array(Self.base.utf8)
         let alphabet = Array(#"{}[]":,0123456789-"a▁ \nnulltruefalse"#.utf8)
         var loaded = 0, rejected = 0
@@ -199,18 +199,5 @@ import Testing
             }
         }
         #expect(loaded + rejected == 3_000 && loaded > 0 && rejected > 0)
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
