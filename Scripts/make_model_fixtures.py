@@ -127,6 +127,26 @@ def pixels(size, seed):
     return torch.randn((3, 3, size, size), generator=g, dtype=torch.float32)
 
 
+def save_two_shards(model, directory):
+    """Writes `model`'s state dict as two safetensors shards (keys sorted, split in half) and the
+    model.safetensors.index.json that lists them, as transformers' sharded checkpoints are laid out.
+    Returns the state dict written."""
+    from safetensors.torch import save_file
+
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    keys = sorted(state)
+    half = len(keys) // 2
+    shards = {"model-00001-of-00002.safetensors": keys[:half], "model-00002-of-00002.safetensors": keys[half:]}
+    weight_map = {}
+    for file, names in shards.items():
+        save_file({k: state[k] for k in names}, directory / file, metadata={"format": "pt"})
+        weight_map.update({k: file for k in names})
+    total = sum(v.numel() * v.element_size() for v in state.values())
+    (directory / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))}, indent=2) + "\n")
+    return state
+
+
 # ----------------------------------------------------------------------------- Hugging Face
 
 
@@ -219,17 +239,7 @@ def make_hf_gelu_sharded(root):
 
     directory = root / "models" / "hf-gelu-sharded"
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: v.contiguous() for k, v in model.state_dict().items()}
-    keys = sorted(state)
-    half = len(keys) // 2
-    shards = {"model-00001-of-00002.safetensors": keys[:half], "model-00002-of-00002.safetensors": keys[half:]}
-    weight_map = {}
-    for file, names in shards.items():
-        save_file({k: state[k] for k in names}, directory / file, metadata={"format": "pt"})
-        weight_map.update({k: file for k in names})
-    total = sum(v.numel() * v.element_size() for v in state.values())
-    (directory / "model.safetensors.index.json").write_text(
-        json.dumps({"metadata": {"total_size": total}, "weight_map": dict(sorted(weight_map.items()))}, indent=2) + "\n")
+    state = save_two_shards(model, directory)
 
     # A 2021-style configuration: the *_config_dict entries win over *_config (whose stale values
     # must be ignored), fields equal to the defaults are left out, eos_token_id is 2.

@@ -37,6 +37,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_model_fixtures import save_two_shards  # noqa: E402
+
 PINNED = {"torch": "2.15.0", "transformers": "5.24.0", "safetensors": "0.8.0", "numpy": "2.4.6"}
 
 
@@ -115,7 +118,6 @@ def config(vision, text):
 
 def main():
     check_versions()
-    from safetensors.torch import save_file
     from transformers import SiglipModel
 
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "Tests/CLIPModelsTests/Fixtures"
@@ -152,17 +154,7 @@ def main():
     directory = root / "models" / "siglip-sharded"
     directory.mkdir(parents=True, exist_ok=True)
     cfg.save_pretrained(directory)
-    state = {k: v.contiguous() for k, v in model.state_dict().items()}
-    keys = sorted(state)
-    half = len(keys) // 2
-    shards = {"model-00001-of-00002.safetensors": keys[:half], "model-00002-of-00002.safetensors": keys[half:]}
-    weight_map = {}
-    for file, names in shards.items():
-        save_file({k: state[k] for k in names}, directory / file, metadata={"format": "pt"})
-        weight_map.update({k: file for k in names})
-    total = sum(v.numel() * v.element_size() for v in state.values())
-    (directory / "model.safetensors.index.json").write_text(
-        json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2) + "\n")
+    save_two_shards(model, directory)
     px = torch.from_numpy(np.load(root / "pixels" / "48.npy"))
     tokens["siglip-sharded"] = token_batches(250, 12, 22)
     write_references(root, "siglip-sharded", references(model, px, tokens["siglip-sharded"]),

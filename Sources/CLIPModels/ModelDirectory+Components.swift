@@ -167,12 +167,7 @@ extension CLIPModelDirectory {
         let text = architecture.text
         if text.family == .siglip {
             let tokenizer = try tokenizerSource.makeTokenizer(contextLength: text.contextLength)
-            let size: Int
-            switch tokenizer {
-            case let siglip as SiglipTokenizer: size = siglip.model.pieces.count
-            case let gemma as GemmaTokenizer: size = gemma.vocabularySize
-            default: size = 0
-            }
+            let size = tokenizer.vocabularySize
             guard size <= text.vocabularySize else {
                 throw .invalidConfiguration(
                     file: tokenizerSource.description, key: "vocabulary",

@@ -8,6 +8,9 @@ public protocol TextTokenizing: Sendable {
     /// The most ids ``tokenize(_:)`` returns for one text (77 for CLIP, 64 for SigLIP).
     var contextLength: Int { get }
 
+    /// The number of ids the tokenizer can produce (every id is below it).
+    var vocabularySize: Int { get }
+
     /// The ids of `text` without special tokens, truncation or padding.
     func encode(_ text: String) -> [Int]
 
@@ -33,4 +36,12 @@ extension TextTokenizing {
     }
 }
 
-extension CLIPTokenizer: TextTokenizing {}
+extension CLIPTokenizer: TextTokenizing {
+    /// The number of tokens of the vocabulary (49408 for CLIP's standard one).
+    public var vocabularySize: Int { vocabulary.tokenBytes.count }
+}
+
+extension SiglipTokenizer {
+    /// The number of pieces of the SentencePiece model.
+    public var vocabularySize: Int { model.pieces.count }
+}
