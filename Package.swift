@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "ImageProcessing", targets: ["ImageProcessing"]),
         .library(name: "CLIPModels", targets: ["CLIPModels"]),
         .library(name: "ModelHub", targets: ["ModelHub"]),
+        // The SQLite photo-library index; a separate product, so that `import CLIP` needs no libsqlite3.
+        .library(name: "PhotoLibrary", targets: ["PhotoLibrary"]),
         .executable(name: "clip", targets: ["CLIPCommand"]),
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
         .executable(name: "classify-folder", targets: ["ClassifyFolder"]),
@@ -54,6 +56,13 @@ let package = Package(
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
         ),
 
+        // The system SQLite (Debian: libsqlite3-dev), for PhotoLibrary's index file.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+
         // setjmp-protected decoding on top of libjpeg and libpng (Swift cannot catch their longjmp errors).
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
 
@@ -77,11 +86,15 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
 
+        // The photo-library index (SQLite) and embedding shards.
+        .target(name: "PhotoLibrary", dependencies: ["CLIP", "CSQLite", "CLIPSupport", "ModelHub", "TensorCore"]),
+
         // The `clip` command-line tool.
         .executableTarget(
             name: "CLIPCommand",
             dependencies: [
                 "CLIP",
+                "PhotoLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,7 +120,8 @@ let package = Package(
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "HubTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
-        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP", "PhotoLibrary"], exclude: ["Fixtures"]),
+        .testTarget(name: "PhotoLibraryTests", dependencies: ["PhotoLibrary"]),
     ],
     swiftLanguageModes: [.v6]
 )

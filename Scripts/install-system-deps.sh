@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system libraries swift-clip links against, on Debian or Ubuntu:
 # OpenBLAS (+ LAPACKE) for Tensor's matrix products, oneDNN for the model's, libjpeg-turbo and libpng for image decoding,
-# pkg-config to find them. Idempotent; uses sudo when not run as root.
+# SQLite for the photo index, pkg-config to find them. Idempotent; uses sudo when not run as root.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libdnnl-dev libjpeg-dev libpng-dev zlib1g-dev pkg-config)
+packages=(libopenblas-dev liblapacke-dev libdnnl-dev libjpeg-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -90,6 +90,32 @@ extension ImagePreprocessor {
     }
 }
 
+extension ImagePreprocessor {
+    /// `pixel_values` of images that ``preparedImage(_:)`` already resized and cropped:
+    /// `[images.count, 3, height, width]`, only rescaled and normalized (for a pipeline that
+    /// prepares each image as it is decoded and stacks them later).
+    /// - Throws: `.emptyBatch` for no images; `.batchShapeMismatch` when their sizes differ.
+    public func pixelValues(forPrepared images: [RGBImage]) throws(ImageProcessingError) -> Tensor {
+        guard let first = images.first else { throw .emptyBatch }
+        for (index, image) in images.enumerated() where image.width != first.width || image.height != first.height {
+            throw .batchShapeMismatch(index: index, shape: [3, image.height, image.width], expected: [3, first.height, first.width])
+        }
+        let planeCount = 3 * first.height * first.width
+        let preprocessor = self
+        do {
+            return try Tensor(shape: [images.count, 3, first.height, first.width], initializingWith: { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let output = SendableMutablePointer(base)
+                ComputeThreads.parallel(images.count) { row in
+                    preprocessor.normalize(images[row], into: output.base + row * planeCount)
+                }
+            })
+        } catch {
+            throw .emptyBatch
+        }
+    }
+}
+
 /// One result slot per image of a concurrent batch; each worker writes only its own slots.
 private final class PreparedSlots: @unchecked Sendable {
     private let lock = NSLock()

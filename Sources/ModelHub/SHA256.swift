@@ -52,6 +52,14 @@ package struct SHA256Hasher {
 
     /// The digest as 64 lowercase hexadecimal digits.
     package mutating func finalizeHex() -> String {
+        finalizeBytes().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The 32 digest bytes.
+    package mutating func finalizeBytes() -> [UInt8] {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
         while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -60,10 +68,7 @@ package struct SHA256Hasher {
         tail.withUnsafeBytes { update($0) }
         length = savedLength
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) } }
     }
 
     private mutating func compress(_ block: UnsafeRawBufferPointer) {

@@ -74,6 +74,33 @@ package enum Kernels {
         }
     }
 
+    /// Scores the `rows` rows of `matrix` (`[rows, k]`, row stride `k`) against `queryCount`
+    /// queries (`[queryCount, k]`): `scores[r * queryCount + q] = dot(matrix[r], queries[q])`,
+    /// `scores` being `[rows, queryCount]`. Split by rows over the compute threads, each block one
+    /// single-threaded OpenBLAS call (`sgemv` for one query): the products of a search over
+    /// stored embeddings, which are bound by memory bandwidth.
+    package static func scoreRows(
+        _ matrix: UnsafePointer<Float>, rows: Int, k: Int,
+        queries: UnsafePointer<Float>, queryCount: Int,
+        scores: UnsafeMutablePointer<Float>
+    ) {
+        guard rows > 0, queryCount > 0, k > 0 else { return }
+        let a = SendablePointer(matrix), b = SendablePointer(queries), c = SendableMutablePointer(scores)
+        let run: @Sendable (Range<Int>) -> Void = { block in
+            let a = a.base + block.lowerBound * k, b = b.base, c = c.base + block.lowerBound * queryCount
+            if queryCount == 1 {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(block.count), Int32(k), 1, a, Int32(k), b, 1, 0, c, 1)
+            } else {
+                sgemm(false, true, block.count, queryCount, k, 1, a, k, b, k, 0, c, queryCount)
+            }
+        }
+        guard ComputeThreads.isConfigured, rows * k * queryCount >= parallelThreshold else {
+            run(0..<rows)
+            return
+        }
+        ComputeThreads.forEachChunk(of: rows, minimumChunk: 4096, alignment: 16, run)
+    }
+
     /// Products smaller than this many multiply-adds run on one thread: splitting them costs
     /// more in hand-offs than it saves (about 50 µs of work).
     package static let parallelThreshold = 1 << 21

@@ -114,6 +114,16 @@ public enum ComputeThreads {
         return try body()
     }
 
+    /// Runs `body` on the calling thread as if it were a loop's worker: every parallel loop
+    /// inside it runs on the calling thread alone. For a thread that works beside the compute
+    /// threads (an indexer's image decoding while the model runs) without bringing a second
+    /// team of threads.
+    package static func serially<R>(_ body: () -> R) -> R {
+        var result: R?
+        WorkerMark.whileSet { result = body() }
+        return result ?? body()
+    }
+
     /// Runs `body(worker)` once for each worker in `0..<workers` and returns when all have
     /// finished. The workers share `min(workers, count)` threads, the calling thread among them
     /// (each thread takes every `threads`-th worker); they run in order on the calling thread
