@@ -120,8 +120,11 @@ let package = Package(
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "HubTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
-        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP", "PhotoLibrary"], exclude: ["Fixtures"]),
-        .testTarget(name: "PhotoLibraryTests", dependencies: ["PhotoLibrary"]),
+        .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP", "PhotoLibrary", "ImageTestSupport"],
+                    exclude: ["Fixtures"]),
+        // Generated test images (PNG), shared by the index tests; not a product.
+        .target(name: "ImageTestSupport", path: "Tests/ImageTestSupport"),
+        .testTarget(name: "PhotoLibraryTests", dependencies: ["PhotoLibrary", "ImageTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,7 +13,8 @@ struct CLIPTool: ParsableCommand {
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
         subcommands: [TokenizeCommand.self, EmbedTextCommand.self, EmbedImageCommand.self, PreprocessCommand.self,
-                      InfoCommand.self, ClassifyCommand.self, SearchCommand.self, BenchCommand.self]
+                      InfoCommand.self, ClassifyCommand.self, SearchCommand.self, IndexCommand.self, EmbedFolderCommand.self,
+                      MergeShardsCommand.self, BenchCommand.self]
     )
 
     static func main() {

@@ -29,11 +29,11 @@ struct EmbeddedBatch {
 /// (`ComputeThreads.serially`), so decoding never brings a second team of threads; at most
 /// `prefetch` decoded batches wait for the model, which bounds memory whatever the number of
 /// files. A file whose content hash is in `knownHashes` (already embedded by this model), or
-/// repeats one seen earlier in the run, is not decoded.
+/// (when `deduplicate`) repeats one seen earlier in the run, is not decoded.
 enum EmbeddingPipeline {
     static func run(
         files: [ScannedFile], model: CLIPModel, knownHashes: Set<ContentHash>,
-        batchSize: Int, prefetch: Int, maximumFileBytes: Int64,
+        batchSize: Int, prefetch: Int, maximumFileBytes: Int64, deduplicate: Bool = true,
         consume: (EmbeddedBatch) throws(PhotoIndexError) -> Void
     ) throws(PhotoIndexError) {
         guard !files.isEmpty else { return }
@@ -41,7 +41,7 @@ enum EmbeddingPipeline {
         let producer = Thread {
             ComputeThreads.serially {
                 produce(files: files, preprocessor: model.imagePreprocessor, knownHashes: knownHashes,
-                        batchSize: batchSize, maximumFileBytes: maximumFileBytes, into: queue)
+                        batchSize: batchSize, maximumFileBytes: maximumFileBytes, deduplicate: deduplicate, into: queue)
             }
         }
         producer.stackSize = 16 << 20
@@ -72,7 +72,7 @@ enum EmbeddingPipeline {
 
     private static func produce(
         files: [ScannedFile], preprocessor: ImagePreprocessor, knownHashes: Set<ContentHash>,
-        batchSize: Int, maximumFileBytes: Int64, into queue: BoundedQueue<DecodedBatch>
+        batchSize: Int, maximumFileBytes: Int64, deduplicate: Bool, into queue: BoundedQueue<DecodedBatch>
     ) {
         defer { queue.finish() }
         var seen = knownHashes
@@ -100,6 +100,7 @@ enum EmbeddingPipeline {
             if queue.isCancelled { return }
             let outcome = examine(file, preprocessor: preprocessor, seen: &seen, maximumFileBytes: maximumFileBytes,
                                   nextRow: images.count)
+            if !deduplicate { seen.removeAll(keepingCapacity: true) }
             if let image = outcome.image { images.append(image) }
             outcomes.append(outcome.outcome)
             if images.count >= batchSize || outcomes.count >= maximumOutcomesPerBatch {

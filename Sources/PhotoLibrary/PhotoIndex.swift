@@ -330,11 +330,11 @@ public final class PhotoIndex: @unchecked Sendable {
 extension PhotoIndex {
     /// Adds (or replaces) files with embeddings computed elsewhere — merged shards, another
     /// tool — in one transaction: file `i` gets row `i` of `embeddings` (`[files.count,
-    /// model.dimension]`, normalized here). Each file needs its ``IndexedFile/contentHash``;
-    /// files with an ``IndexedFile/error`` are recorded as failures and their rows ignored.
+    /// model.dimension]`, normalized here). Each file needs its ``IndexedFile/contentHash`` and
+    /// no ``IndexedFile/error`` (record those with ``recordFailures(_:)``).
     /// - Returns: the number of embeddings added (content already held is not stored twice).
     /// - Throws: `.dimensionMismatch` for a wrong shape, `.invalidShardFile` for a file without
-    ///   a valid hash, `.database`.
+    ///   a valid hash or with an error, `.database`.
     @discardableResult
     public func add(_ files: [IndexedFile], embeddings: Tensor, model: IndexedModel) throws(PhotoIndexError) -> Int {
         guard embeddings.shape == [files.count, model.dimension] else {
@@ -342,8 +342,10 @@ extension PhotoIndex {
         }
         var hashes: [ContentHash?] = []
         for file in files {
-            let hash = file.contentHash.flatMap { ContentHash(hex: $0) }
-            if hash == nil, file.error == nil {
+            guard file.error == nil else {
+                throw .invalidShardFile(path: file.path, reason: "a failed file has no embedding (record it with recordFailures)")
+            }
+            guard let hash = file.contentHash.flatMap({ ContentHash(hex: $0) }) else {
                 throw .invalidShardFile(path: file.path, reason: "no valid content hash (64 hexadecimal digits)")
             }
             hashes.append(hash)
@@ -357,7 +359,7 @@ extension PhotoIndex {
                 let outcomes = zip(files, hashes).enumerated().map { row, pair in
                     FileOutcome(file: ScannedFile(path: FileScanner.absolute(pair.0.path), size: pair.0.size,
                                                   modifiedNanoseconds: pair.0.modifiedNanoseconds),
-                                hash: pair.1, error: pair.0.error, row: pair.0.error == nil ? row : nil)
+                                hash: pair.1, error: nil, row: row)
                 }
                 let insert = try db.prepare(Self.insertEmbeddingSQL)
                 try Self.writeEmbeddings(normalized, outcomes: outcomes, modelID: modelID, with: insert)
@@ -365,6 +367,25 @@ extension PhotoIndex {
                 for outcome in outcomes { try upsert.run(Self.fileRow(outcome)) }
                 let after = try db.integer("SELECT count(*) FROM embeddings WHERE model_id = ?", [.integer(modelID)]) ?? 0
                 return Int(after - before)
+            }
+        }
+    }
+}
+
+extension PhotoIndex {
+    /// Records files that could not be embedded (each with its ``IndexedFile/error``), so an
+    /// update does not retry them until they change.
+    public func recordFailures(_ files: [IndexedFile]) throws(PhotoIndexError) {
+        try withConnection { (db) throws(PhotoIndexError) in
+            try db.transaction { () throws(PhotoIndexError) in
+                let upsert = try db.prepare(Self.upsertFileSQL)
+                for file in files {
+                    let outcome = FileOutcome(
+                        file: ScannedFile(path: FileScanner.absolute(file.path), size: file.size,
+                                          modifiedNanoseconds: file.modifiedNanoseconds),
+                        hash: file.contentHash.flatMap { ContentHash(hex: $0) }, error: file.error ?? "failed", row: nil)
+                    try upsert.run(Self.fileRow(outcome))
+                }
             }
         }
     }
