@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "tensor-demo", targets: ["TensorDemo"]),
         .executable(name: "classify-folder", targets: ["ClassifyFolder"]),
         .executable(name: "search-folder", targets: ["SearchFolder"]),
+        .executable(name: "photo-library-search", targets: ["PhotoLibrarySearch"]),
         .executable(name: "minimal-clip", targets: ["MinimalCLIP"]),
         .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
         .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
@@ -103,6 +104,7 @@ let package = Package(
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
         .executableTarget(name: "ClassifyFolder", dependencies: ["CLIP"], path: "Examples/ClassifyFolder"),
         .executableTarget(name: "SearchFolder", dependencies: ["CLIP"], path: "Examples/SearchFolder"),
+        .executableTarget(name: "PhotoLibrarySearch", dependencies: ["CLIP", "PhotoLibrary"], path: "Examples/PhotoLibrarySearch"),
         .executableTarget(name: "MinimalCLIP", dependencies: ["CLIP"], path: "Examples/MinimalCLIP"),
         .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
         .executableTarget(
