@@ -14,18 +14,8 @@ import Glibc
 struct IndexCommandTests {
     let model = testsDirectory.appendingPathComponent("CLIPCommandTests/Fixtures/tiny-vocab-clip").path
 
-    final class Folder {
-        let url: URL
-        init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("index-cli-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(at: url) }
-        func path(_ relative: String) -> String { url.appendingPathComponent(relative).path }
-    }
-
     /// `count` distinct PNGs in three albums under `folder/photos`.
-    func makePhotos(in folder: Folder, count: Int, width: Int = 48, height: Int = 40) throws -> String {
+    func makePhotos(in folder: TemporaryFolder, count: Int, width: Int = 48, height: Int = 40) throws -> String {
         let root = folder.url.appendingPathComponent("photos")
         for i in 0..<count {
             try TestImages.writeRandomPNG(seed: UInt64(i) &+ 10_000, to: root.appendingPathComponent("album-\(i % 3)/\(i).png"),
@@ -45,10 +35,10 @@ struct IndexCommandTests {
     }
 
     @Test func indexThenSearchTheDatabase() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         let photos = try makePhotos(in: folder, count: 6)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: photos + "/album-0/junk.jpg"))
-        let db = folder.path("photos.db")
+        let db = folder.path("photos.db").path
         let first = try runTool(["index", "--model", model, "--db", db, "--json", photos])
         #expect(first.status == 0, "\(first.standardError)")
         let summary = try JSONDecoder().decode(IndexUpdateSummary.self, from: Data(first.standardOutput.utf8))
@@ -72,28 +62,28 @@ struct IndexCommandTests {
     }
 
     @Test func searchAndIndexErrorsAreOneLine() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         let photos = try makePhotos(in: folder, count: 2)
-        let db = folder.path("x.db")
+        let db = folder.path("x.db").path
         expectSingleErrorLine(try runTool(["search", "--model", model, "cat"]), containing: "--db")
         expectSingleErrorLine(try runTool(["search", "--model", model, "--db", db]), containing: "text query or --image")
         expectSingleErrorLine(try runTool(["search", "--model", model, "--db", db, "--image", photos, "cat"]), containing: "not both")
         expectSingleErrorLine(try runTool(["search", "--model", model, "--db", db, "cat"]), containing: "no embeddings of model")
-        expectSingleErrorLine(try runTool(["index", "--model", model, "--db", db, folder.path("missing")]), containing: "no such file or folder")
-        try Data("plain text, not SQLite, long enough to be read as a header by SQLite itself...".utf8).write(to: URL(fileURLWithPath: folder.path("text.db")))
-        expectSingleErrorLine(try runTool(["index", "--model", model, "--db", folder.path("text.db"), photos]), containing: "not a swift-clip photo index")
-        expectSingleErrorLine(try runTool(["embed-folder", "--model", model, "--output", folder.path("o"), "--shard", "3/3", photos]),
+        expectSingleErrorLine(try runTool(["index", "--model", model, "--db", db, folder.path("missing").path]), containing: "no such file or folder")
+        try Data("plain text, not SQLite, long enough to be read as a header by SQLite itself...".utf8).write(to: URL(fileURLWithPath: folder.path("text.db").path))
+        expectSingleErrorLine(try runTool(["index", "--model", model, "--db", folder.path("text.db").path, photos]), containing: "not a swift-clip photo index")
+        expectSingleErrorLine(try runTool(["embed-folder", "--model", model, "--output", folder.path("o").path, "--shard", "3/3", photos]),
                               containing: "shard 3 is not in 0..<3")
-        expectSingleErrorLine(try runTool(["embed-folder", "--model", model, "--output", folder.path("o"), "--shard", "auto", photos]),
+        expectSingleErrorLine(try runTool(["embed-folder", "--model", model, "--output", folder.path("o").path, "--shard", "auto", photos]),
                               containing: "JOB_COMPLETION_INDEX")
-        expectSingleErrorLine(try runTool(["merge-shards", "--db", db, folder.path("nothing-here")]), containing: "nothing-here")
+        expectSingleErrorLine(try runTool(["merge-shards", "--db", db, folder.path("nothing-here").path]), containing: "nothing-here")
     }
 
     @Test func aKilledIndexerResumesToTheSameDatabase() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         // Enough work that the kill lands mid-run: 240 images, one per committed batch.
         let photos = try makePhotos(in: folder, count: 240, width: 320, height: 240)
-        let whole = folder.path("whole.db"), resumed = folder.path("resumed.db")
+        let whole = folder.path("whole.db").path, resumed = folder.path("resumed.db").path
         let arguments = ["index", "--model", model, "--batch-size", "1", "--threads", "1", "--json", photos]
         let reference = try runTool(arguments + ["--db", whole])
         #expect(reference.status == 0, "\(reference.standardError)")
@@ -133,7 +123,7 @@ struct IndexCommandTests {
     }
 
     @Test func threeConcurrentShardWorkersMergeToOneWorkersResult() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         let photos = try makePhotos(in: folder, count: 40)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: photos + "/album-2/junk.png"))
         // Three workers at once, as three pods of an Indexed Job would run.
@@ -141,7 +131,7 @@ struct IndexCommandTests {
         for shard in 0..<3 {
             let process = Process()
             process.executableURL = try toolURL()
-            process.arguments = ["embed-folder", "--model", model, "--output", folder.path("sharded"), "--shard", "auto",
+            process.arguments = ["embed-folder", "--model", model, "--output", folder.path("sharded").path, "--shard", "auto",
                                  "--part-size", "5", "--threads", "1", photos]
             var environment = ProcessInfo.processInfo.environment
             environment["JOB_COMPLETION_INDEX"] = String(shard)
@@ -156,17 +146,17 @@ struct IndexCommandTests {
             worker.waitUntilExit()
             #expect(worker.terminationStatus == 0)
         }
-        let single = try runTool(["embed-folder", "--model", model, "--output", folder.path("single"), "--threads", "1", photos])
+        let single = try runTool(["embed-folder", "--model", model, "--output", folder.path("single").path, "--threads", "1", photos])
         #expect(single.status == 0, "\(single.standardError)")
         for name in ["sharded", "single"] {
-            let merge = try runTool(["merge-shards", "--db", folder.path("\(name).db"), folder.path(name)])
+            let merge = try runTool(["merge-shards", "--db", folder.path("\(name).db").path, folder.path(name).path])
             #expect(merge.status == 0 && merge.standardOutput.contains("40 files with embeddings, 1 failures"), "\(merge.standardError)")
         }
-        let a = try contents(folder.path("sharded.db")), b = try contents(folder.path("single.db"))
+        let a = try contents(folder.path("sharded.db").path), b = try contents(folder.path("single.db").path)
         #expect(a.files == b.files && a.files.count == 41)
         #expect(a.embeddings == b.embeddings)
         // The merged index is current for `clip index`.
-        let index = try runTool(["index", "--model", model, "--db", folder.path("sharded.db"), "--json", photos])
+        let index = try runTool(["index", "--model", model, "--db", folder.path("sharded.db").path, "--json", photos])
         let summary = try JSONDecoder().decode(IndexUpdateSummary.self, from: Data(index.standardOutput.utf8))
         #expect(summary.embedded == 0 && summary.unchanged == 41)
     }

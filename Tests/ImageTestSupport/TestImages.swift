@@ -89,3 +89,20 @@ public enum TestImages {
         try randomPNG(seed: seed, width: width, height: height).write(to: url)
     }
 }
+
+/// A temporary folder, removed with everything in it when the instance goes away.
+public final class TemporaryFolder {
+    /// The folder.
+    public let url: URL
+
+    /// A new empty folder under the temporary directory.
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("swift-clip-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// `relative` inside the folder.
+    public func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+}

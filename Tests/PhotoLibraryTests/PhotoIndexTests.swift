@@ -10,17 +10,6 @@ let tinyModel: CLIPModel? = try? CLIPModel(contentsOf: testsDirectory.appendingP
 /// A second model (another fingerprint and width), for one database holding two.
 let otherModel: CLIPModel? = try? CLIPModel(contentsOf: testsDirectory.appendingPathComponent("CLIPModelsTests/Fixtures/models/hf-quickgelu"))
 
-/// A temporary folder removed at the end of the test.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("photo-index-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
-}
-
 /// A tree of distinct random images: `photos/a/i.png` and `photos/a/b/i.png`, `count` in all.
 func makeTree(in folder: TemporaryFolder, count: Int, seed: UInt64 = 1) throws -> URL {
     let root = folder.path("photos")
