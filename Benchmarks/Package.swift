@@ -6,6 +6,9 @@ import PackageDescription
 let package = Package(
     name: "swift-clip-benchmarks",
     platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "index-search-bench", targets: ["IndexSearchBench"]),
+    ],
     dependencies: [
         .package(name: "swift-clip", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -28,6 +31,38 @@ let package = Package(
             ],
             path: "Benchmarks/PipelineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // The synthetic index database and generators both index benchmarks use.
+        .target(
+            name: "IndexBenchSupport",
+            dependencies: [
+                .product(name: "PhotoLibrary", package: "swift-clip"),
+                .product(name: "TensorCore", package: "swift-clip"),
+            ],
+            path: "Sources/IndexBenchSupport"
+        ),
+        .executableTarget(
+            name: "IndexBenchmarks",
+            dependencies: [
+                "IndexBenchSupport",
+                .product(name: "PhotoLibrary", package: "swift-clip"),
+                .product(name: "TensorCore", package: "swift-clip"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/IndexBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // A plain executable with the same measurements as IndexBenchmarks plus a correctness
+        // check, printing one JSON line (quicker to run than the benchmark harness):
+        //   swift build -c release --product index-search-bench && .build/release/index-search-bench
+        .executableTarget(
+            name: "IndexSearchBench",
+            dependencies: [
+                "IndexBenchSupport",
+                .product(name: "PhotoLibrary", package: "swift-clip"),
+                .product(name: "TensorCore", package: "swift-clip"),
+            ],
+            path: "Sources/IndexSearchBench"
         ),
     ],
     swiftLanguageModes: [.v6]
