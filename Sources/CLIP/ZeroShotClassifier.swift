@@ -106,7 +106,7 @@ public struct ZeroShotClassifier: Sendable {
         return parts.count == 1 ? parts[0] : try Tensor.concatenate(parts, axis: 0)
     }
 
-    private static func validate(labels: [String], templates: [String]) throws(CLIPError) {
+    static func validate(labels: [String], templates: [String]) throws(CLIPError) {
         guard !labels.isEmpty else { throw .noLabels }
         guard !templates.isEmpty else { throw .noTemplates }
         var seen = Set<String>()

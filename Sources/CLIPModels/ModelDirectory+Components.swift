@@ -155,7 +155,7 @@ extension CLIPModelDirectory {
     }
 
     /// Why a model has no tokenizer (for `missingComponent` errors).
-    static let noTokenizerReason = "the model directory has no \(FileName.vocabulary) + \(FileName.merges), "
+    package static let noTokenizerReason = "the model directory has no \(FileName.vocabulary) + \(FileName.merges), "
         + "\(FileName.tokenizer) or \(FileName.sentencePieceModel), and the model's vocabulary is not CLIP's standard one"
 
     /// The model's tokenizer (see ``tokenizerSource``), with the text tower's context length.
