@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -23,11 +23,21 @@ let package = Package(
         .executable(name: "tokenizer-bench", targets: ["TokenizerBench"]),
         .executable(name: "image-preprocess-bench", targets: ["ImagePreprocessBenchmark"]),
     ],
+    traits: [
+        // `swift build --traits Server` adds `clip serve` (Hummingbird HTTP server, Sources/CLIPServer);
+        // without it nothing of Hummingbird, NIO, Prometheus or ServiceLifecycle is built.
+        .trait(name: "Server", description: "Build the CLIPServer module and the `clip serve` subcommand."),
+    ],
     dependencies: [
         // Only the command-line tool uses this; the libraries depend on the toolchain alone.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Only a command plugin for building the docs (Scripts/build-docs.sh); library users build nothing of it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The HTTP server (trait `Server` only; resolved always, built only with the trait).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev liblapacke-dev libdnnl-dev libjpeg-dev libpng-dev zlib1g-dev).
@@ -90,13 +100,31 @@ let package = Package(
         // The photo-library index (SQLite) and embedding shards.
         .target(name: "PhotoLibrary", dependencies: ["CLIP", "CSQLite", "CLIPSupport", "ModelHub", "TensorCore"]),
 
-        // The `clip` command-line tool.
+        // The HTTP server behind `clip serve` (trait `Server`): its sources are all `#if Server`,
+        // so without the trait it is an empty module with no dependency on Hummingbird.
+        .target(
+            name: "CLIPServer",
+            dependencies: [
+                .target(name: "CLIP", condition: .when(traits: ["Server"])),
+                .target(name: "PhotoLibrary", condition: .when(traits: ["Server"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .target(name: "CLIPSupport", condition: .when(traits: ["Server"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Server"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
+            ]
+        ),
+
+        // The `clip` command-line tool (`clip serve` only with the trait `Server`).
         .executableTarget(
             name: "CLIPCommand",
             dependencies: [
                 "CLIP",
                 "PhotoLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .target(name: "CLIPServer", condition: .when(traits: ["Server"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
             ]
         ),
 

@@ -12,10 +12,21 @@ struct CLIPTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clip",
         abstract: "Run CLIP models on the CPU: zero-shot classification, embeddings, search.",
-        subcommands: [TokenizeCommand.self, EmbedTextCommand.self, EmbedImageCommand.self, PreprocessCommand.self,
-                      InfoCommand.self, ClassifyCommand.self, SearchCommand.self, IndexCommand.self, EmbedFolderCommand.self,
-                      MergeShardsCommand.self, BenchCommand.self]
+        subcommands: subcommands
     )
+
+    /// Every subcommand; `serve` only in a build with the trait `Server` (`swift build --traits Server`).
+    static var subcommands: [any ParsableCommand.Type] {
+        var commands: [any ParsableCommand.Type] = [
+            TokenizeCommand.self, EmbedTextCommand.self, EmbedImageCommand.self, PreprocessCommand.self,
+            InfoCommand.self, ClassifyCommand.self, SearchCommand.self, IndexCommand.self, EmbedFolderCommand.self,
+            MergeShardsCommand.self, BenchCommand.self,
+        ]
+        #if Server
+        commands.append(ServeCommand.self)
+        #endif
+        return commands
+    }
 
     static func main() {
         do {

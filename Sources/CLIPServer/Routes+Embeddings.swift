@@ -1,0 +1,203 @@
+#if Server
+import CLIP
+import CLIPSupport
+import Foundation
+import Hummingbird
+
+/// `POST /v1/embeddings`, OpenAI's shape.
+///
+/// `input` is a string, or an array whose items are strings (texts), `{"type": "text", "text":
+/// "..."}` or `{"type": "image", "image": "<base64 or data:image/...;base64,...>"}`. Each
+/// embedding is the model's projected embedding **L2-normalized** (as OpenAI's are unit length):
+/// `model.encode(texts:normalized: true)` / `encode(images:normalized: true)`. Texts and images
+/// of one request go to the batcher as one text call and one image call, and come back in input
+/// order. `usage.prompt_tokens` counts each text's ids as the model's tokenizer makes them
+/// (start and end tokens included, SigLIP's padding too); images count 0.
+extension Routes {
+    enum EmbeddingInput {
+        case text(String)
+        case image(RGBImage)
+    }
+
+    static let embeddingKeys: Set<String> = ["model", "input", "encoding_format", "user", "dimensions"]
+
+    func embeddings(_ request: Request) async throws -> Response {
+        let served = try state.served()
+        let object = try RequestObject(parsing: try await body(of: request), allowedKeys: Self.embeddingKeys)
+        try checkModel(object)
+        _ = try object.string("user")
+        let format = try object.string("encoding_format") ?? "float"
+        guard format == "float" || format == "base64" else {
+            throw APIError.invalid("encoding_format must be \"float\" or \"base64\", got \(format.quotedForMessage)",
+                                   param: "encoding_format")
+        }
+        let dimension = served.model.architecture.embeddingDimension
+        if let dimensions = try object.integer("dimensions", in: 1...Int(Int32.max)), dimensions != dimension {
+            throw APIError.invalid("this model's embeddings have \(dimension) dimensions; dimensions \(dimensions) is not supported",
+                                   param: "dimensions")
+        }
+        let inputs = try parseInputs(object["input"])
+        let vectors = try await embed(inputs, with: served)
+        var text = #"{"object":"list","data":["#
+        text.reserveCapacity(vectors.rows * (format == "float" ? dimension * 12 : dimension * 6) + 256)
+        for row in 0..<vectors.rows {
+            if row > 0 { text += "," }
+            text += #"{"object":"embedding","index":\#(row),"embedding":"#
+            try vectors.tensor.withUnsafeBufferPointer { (scalars) throws(APIError) in
+                let values = UnsafeBufferPointer(rebasing: scalars[(row * dimension)..<((row + 1) * dimension)])
+                if format == "base64" {
+                    text += "\"" + Self.base64(values) + "\""
+                } else {
+                    try Self.appendFloats(values, to: &text)
+                }
+            }
+            text += "}"
+        }
+        text += #"],"model":\#(configuration.modelName.jsonLiteral),"usage":{"prompt_tokens":\#(vectors.tokens),"total_tokens":\#(vectors.tokens)}}"#
+        return Self.json(text)
+    }
+
+    /// Reads `input`: strictly typed, at most ``ServerConfiguration/maximumInputs`` items,
+    /// each text at most ``ServerConfiguration/maximumTextBytes``, images decoded here.
+    func parseInputs(_ input: JSONValue?) throws(APIError) -> [EmbeddingInput] {
+        guard let input else { throw APIError.invalid("input is required", param: "input", code: "missing_parameter") }
+        switch input {
+        case let .string(text):
+            try checkText(text, param: "input")
+            return [.text(text)]
+        case let .array(items):
+            guard !items.isEmpty else { throw APIError.invalid("input must not be an empty array", param: "input") }
+            guard items.count <= configuration.maximumInputs else {
+                throw APIError.tooLarge("input has \(items.count) items, more than the limit of \(configuration.maximumInputs)",
+                                        param: "input", code: "too_many_inputs")
+            }
+            var inputs: [EmbeddingInput] = []
+            inputs.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() { inputs.append(try parseInput(item, param: "input[\(index)]")) }
+            return inputs
+        default:
+            throw APIError.invalid("input must be a string or an array, not \(input.kindName)", param: "input", code: "invalid_type")
+        }
+    }
+
+    private func parseInput(_ item: JSONValue, param: String) throws(APIError) -> EmbeddingInput {
+        switch item {
+        case let .string(text):
+            try checkText(text, param: param)
+            return .text(text)
+        case let .object(members):
+            guard let kind = members["type"] else {
+                throw APIError.invalid("\(param) needs a \"type\": \"text\" or \"image\"", param: "\(param).type",
+                                       code: "missing_parameter")
+            }
+            switch try kind.string(param: "\(param).type") {
+            case "text":
+                try Self.checkKeys(members, allowed: ["type", "text"], param: param)
+                guard let value = members["text"] else {
+                    throw APIError.invalid("\(param).text is required", param: "\(param).text", code: "missing_parameter")
+                }
+                let text = try value.string(param: "\(param).text")
+                try checkText(text, param: "\(param).text")
+                return .text(text)
+            case "image":
+                try Self.checkKeys(members, allowed: ["type", "image"], param: param)
+                guard let value = members["image"] else {
+                    throw APIError.invalid("\(param).image is required", param: "\(param).image", code: "missing_parameter")
+                }
+                return .image(try images.image(from: try value.string(param: "\(param).image"), param: "\(param).image"))
+            case let other:
+                throw APIError.invalid("\(param).type must be \"text\" or \"image\", got \(other.quotedForMessage)",
+                                       param: "\(param).type")
+            }
+        default:
+            throw APIError.invalid("\(param) must be a string or an object {\"type\": \"image\", \"image\": ...}, not \(item.kindName)",
+                                   param: param, code: "invalid_type")
+        }
+    }
+
+    static func checkKeys(_ members: [String: JSONValue], allowed: Set<String>, param: String) throws(APIError) {
+        if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError.invalid("unknown field \(unknown.quotedForMessage) in \(param)", param: "\(param).\(unknown)",
+                                   code: "unknown_parameter")
+        }
+    }
+
+    func checkText(_ text: String, param: String) throws(APIError) {
+        let bytes = text.utf8.count
+        guard bytes <= configuration.maximumTextBytes else {
+            throw APIError.tooLarge("\(param) has \(bytes) bytes, more than the limit of \(configuration.maximumTextBytes)",
+                                    param: param, code: "text_too_long")
+        }
+    }
+
+    /// The embeddings of `inputs` in order, `[inputs.count, dimension]`, and the texts' token count.
+    func embed(_ inputs: [EmbeddingInput], with served: ServedModel) async throws(APIError) -> (tensor: Tensor, rows: Int, tokens: Int) {
+        var tokenIDs: [[Int]] = [], textRows: [Int] = []
+        var pictures: [RGBImage] = [], imageRows: [Int] = []
+        for (row, input) in inputs.enumerated() {
+            switch input {
+            case let .text(text):
+                guard let tokenizer = served.model.tokenizer else {
+                    throw APIError.invalid("the served model has no tokenizer, so it cannot embed texts", param: "input[\(row)]",
+                                           code: "no_tokenizer")
+                }
+                tokenIDs.append(tokenizer.tokenize(text))
+                textRows.append(row)
+            case let .image(image):
+                pictures.append(image)
+                imageRows.append(row)
+            }
+        }
+        let batcher = served.batcher
+        let ids = tokenIDs, decoded = pictures
+        let (texts, images) = try await ModelCallError.run(param: "input") {
+            async let texts = ids.isEmpty ? nil : batcher.embed(tokenIDs: ids, normalized: true)
+            async let images = decoded.isEmpty ? nil : batcher.embed(images: decoded, normalized: true)
+            return try await (texts, images)
+        }
+        let tokens = tokenIDs.reduce(0) { $0 + $1.count }
+        if imageRows.isEmpty, let texts { return (texts, inputs.count, tokens) }
+        if textRows.isEmpty, let images { return (images, inputs.count, tokens) }
+        let dimension = served.model.architecture.embeddingDimension
+        var scalars = [Float](repeating: 0, count: inputs.count * dimension)
+        for (part, rows) in [(texts, textRows), (images, imageRows)] {
+            guard let part else { continue }
+            part.withUnsafeBufferPointer { source in
+                for (index, row) in rows.enumerated() {
+                    for column in 0..<dimension { scalars[row * dimension + column] = source[index * dimension + column] }
+                }
+            }
+        }
+        do {
+            return (try Tensor(shape: [inputs.count, dimension], scalars: scalars), inputs.count, tokens)
+        } catch {
+            throw APIError(status: .internalServerError, message: "\(error)", code: "internal_error")
+        }
+    }
+
+    /// Appends `[v0,v1,...]`, each the shortest text that reads back as the same Float32.
+    static func appendFloats(_ values: UnsafeBufferPointer<Float>, to text: inout String) throws(APIError) {
+        text += "["
+        for (index, value) in values.enumerated() {
+            guard value.isFinite else {
+                throw APIError(status: .internalServerError, message: "the model produced a non-finite embedding value",
+                               code: "internal_error")
+            }
+            if index > 0 { text += "," }
+            text += value.description
+        }
+        text += "]"
+    }
+
+    /// The values as little-endian Float32 bytes, base64-encoded (OpenAI's `encoding_format: "base64"`).
+    static func base64(_ values: UnsafeBufferPointer<Float>) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(values.count * 4)
+        for value in values {
+            let bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: bits) { bytes.append(contentsOf: $0) }
+        }
+        return Data(bytes).base64EncodedString()
+    }
+}
+#endif
