@@ -155,6 +155,18 @@ let package = Package(
         // Generated test images (PNG), shared by the index tests; not a product.
         .target(name: "ImageTestSupport", path: "Tests/ImageTestSupport"),
         .testTarget(name: "PhotoLibraryTests", dependencies: ["PhotoLibrary", "ImageTestSupport"]),
+        // The server's in-process tests (trait `Server`; sources `#if Server`).
+        .testTarget(
+            name: "CLIPServerTests",
+            dependencies: [
+                .target(name: "CLIPServer", condition: .when(traits: ["Server"])),
+                .target(name: "CLIP", condition: .when(traits: ["Server"])),
+                .target(name: "PhotoLibrary", condition: .when(traits: ["Server"])),
+                .target(name: "ImageTestSupport", condition: .when(traits: ["Server"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -202,7 +202,12 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let apiError = Self.apiError(for: error, path: request.uri.path)
-            if apiError.status.code >= 500 { context.logger.error("\(request.method) \(request.uri.path): \(apiError)") }
+            // A 500 is a fault of the server; a 503 (loading, shutting down, timeout) is expected.
+            if apiError.status == .internalServerError {
+                context.logger.error("\(request.method) \(request.uri.path): \(apiError)")
+            } else if apiError.status.code >= 500 {
+                context.logger.info("\(request.method) \(request.uri.path): \(apiError)")
+            }
             response = try apiError.response(from: request, context: context)
         }
         metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: request.method, status: response.status,
