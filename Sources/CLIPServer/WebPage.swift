@@ -47,7 +47,7 @@ enum WebPage {
 <div id="grid"></div>
 <script>
 "use strict";
-const top = 24;
+const resultCount = 24;
 const grid = document.getElementById("grid");
 const statusLine = document.getElementById("status");
 const keyForm = document.getElementById("key");
@@ -70,7 +70,7 @@ async function search(query, label) {
   say("Searching " + label + " …", false);
   let response;
   try {
-    response = await fetch("/v1/search", { method: "POST", headers: headers(), body: JSON.stringify(Object.assign({ top: top }, query)) });
+    response = await fetch("/v1/search", { method: "POST", headers: headers(), body: JSON.stringify(Object.assign({ top: resultCount }, query)) });
   } catch (e) { say("The server did not answer: " + e, true); return; }
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
