@@ -109,7 +109,7 @@ struct ModelLoaderService: Service {
     func run() async throws {
         // Wait for the bind, so /readyz answers 503 while the model opens.
         for await _ in bound.cancelOnGracefulShutdown() { break }
-        if Task.isShuttingDownGracefully { return }
+        if Task.isCancelled || Task.isShuttingDownGracefully { return }
         let clock = ContinuousClock()
         let start = clock.now
         let served: ServedModel
