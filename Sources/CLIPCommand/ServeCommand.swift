@@ -44,6 +44,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The most pixels of one request image (413 above).", valueName: "n"))
     var maxPixels = 50_000_000
 
+    @Option(name: .long, help: ArgumentHelp("The most pixels of all images of one request together (413 above).", valueName: "n"))
+    var maxRequestPixels = 100_000_000
+
     @Option(name: .long, help: ArgumentHelp("The most inputs of one /v1/embeddings request (413 above).", valueName: "n"))
     var maxInputs = 256
 
@@ -68,7 +71,8 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--index \(index): no such file (make one with `clip index --db FILE PATH...`)")
         }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty") }
-        for (name, value) in [("--max-body-bytes", maxBodyBytes), ("--max-pixels", maxPixels), ("--max-inputs", maxInputs),
+        for (name, value) in [("--max-body-bytes", maxBodyBytes), ("--max-pixels", maxPixels),
+                              ("--max-request-pixels", maxRequestPixels), ("--max-inputs", maxInputs),
                               ("--batch-size", batchSize), ("--queue-capacity", queueCapacity)] where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
@@ -97,6 +101,7 @@ struct ServeCommand: ParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port, apiKey: key, modelName: Self.modelName(options.model),
             indexURL: index.map { URL(fileURLWithPath: $0) }, maximumBodyBytes: maxBodyBytes, maximumPixelCount: maxPixels,
+            maximumRequestPixelCount: maxRequestPixels,
             maximumInputs: maxInputs, requestTimeout: .milliseconds(Int64((timeout * 1000).rounded())),
             batching: .init(maxBatchSize: batchSize, maxWait: .microseconds(Int64((batchWait * 1000).rounded())),
                             queueCapacity: queueCapacity))

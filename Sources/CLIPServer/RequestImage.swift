@@ -6,10 +6,10 @@ import Foundation
 /// Turns a request's image field (base64, or a `data:image/...;base64,` URL) into an RGB image,
 /// with the server's pixel limit; every failure is an ``APIError`` naming the field.
 struct RequestImageDecoder: Sendable {
-    let loader: ImageLoader
+    let maximumPixelCount: Int
 
     init(maximumPixelCount: Int) {
-        loader = ImageLoader(options: DecodingOptions(maximumPixelCount: maximumPixelCount))
+        self.maximumPixelCount = maximumPixelCount
     }
 
     /// The encoded bytes of `text`: plain base64 or a data URL whose media type is `image/...`.
@@ -38,14 +38,25 @@ struct RequestImageDecoder: Sendable {
         return data
     }
 
-    /// Decodes the image in `text`.
-    /// - Throws: 400 `invalid_base64` / `invalid_image`, 413 `image_too_large` (over the pixel limit).
-    func image(from text: String, param: String) throws(APIError) -> RGBImage {
+    /// Decodes the image in `text`; `budget` (the pixels the request's images may still use)
+    /// shrinks by its pixels. The size is checked from the header, before pixels are allocated.
+    /// - Throws: 400 `invalid_base64` / `invalid_image`, 413 `image_too_large` (over the
+    ///   per-image limit) or `request_pixels_too_large` (over what the request has left).
+    func image(from text: String, param: String, budget: inout Int) throws(APIError) -> RGBImage {
         let data = try Self.bytes(of: text, param: param)
+        let limit = min(maximumPixelCount, max(0, budget))
+        let loader = ImageLoader(options: DecodingOptions(maximumPixelCount: limit))
         do {
-            return try loader.image(from: data, source: param)
-        } catch let ImageProcessingError.imageTooLarge(_, width, height, limit) {
-            throw APIError.tooLarge("\(param): the image has \(width)×\(height) pixels, more than the limit of \(limit)",
+            let image = try loader.image(from: data, source: param)
+            budget -= image.width * image.height
+            return image
+        } catch let ImageProcessingError.imageTooLarge(_, width, height, _) {
+            let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+            if limit < maximumPixelCount, !overflow, pixels <= maximumPixelCount {
+                throw APIError.tooLarge("\(param): with this image of \(width)×\(height) pixels the request's images exceed their limit together",
+                                        param: param, code: "request_pixels_too_large")
+            }
+            throw APIError.tooLarge("\(param): the image has \(width)×\(height) pixels, more than the limit of \(maximumPixelCount)",
                                     param: param, code: "image_too_large")
         } catch {
             throw APIError.invalid("\(param) could not be decoded as a JPEG or PNG image: \(error)", param: param,

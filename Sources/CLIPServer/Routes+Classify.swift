@@ -47,7 +47,8 @@ extension Routes {
         guard let imageText = try object.string("image") else {
             throw APIError.invalid("image is required (base64 or a data URL)", param: "image", code: "missing_parameter")
         }
-        let image = try images.image(from: imageText, param: "image")
+        var budget = configuration.maximumRequestPixelCount
+        let image = try images.image(from: imageText, param: "image", budget: &budget)
         let key = ClassifierCache.Key(labels: labels, templates: templates)
         let classifier: ZeroShotClassifier
         if let cached = served.classifiers.classifier(for: key) {
@@ -101,7 +102,8 @@ extension Routes {
             try checkText(text, param: "text")
             query = try await ModelCallError.run(param: "text") { try await served.batcher.embed(texts: [text], normalized: true) }
         case let (nil, imageText?):
-            let image = try images.image(from: imageText, param: "image")
+            var budget = configuration.maximumRequestPixelCount
+            let image = try images.image(from: imageText, param: "image", budget: &budget)
             query = try await ModelCallError.run(param: "image") { try await served.batcher.embed(images: [image], normalized: true) }
         case (nil, nil):
             throw APIError.invalid("give \"text\" or \"image\"", param: "text", code: "missing_parameter")

@@ -58,7 +58,8 @@ extension Routes {
     }
 
     /// Reads `input`: strictly typed, at most ``ServerConfiguration/maximumInputs`` items,
-    /// each text at most ``ServerConfiguration/maximumTextBytes``, images decoded here.
+    /// each text at most ``ServerConfiguration/maximumTextBytes``, images decoded here (within
+    /// the per-image and per-request pixel limits).
     func parseInputs(_ input: JSONValue?) throws(APIError) -> [EmbeddingInput] {
         guard let input else { throw APIError.invalid("input is required", param: "input", code: "missing_parameter") }
         switch input {
@@ -73,14 +74,17 @@ extension Routes {
             }
             var inputs: [EmbeddingInput] = []
             inputs.reserveCapacity(items.count)
-            for (index, item) in items.enumerated() { inputs.append(try parseInput(item, param: "input[\(index)]")) }
+            var budget = configuration.maximumRequestPixelCount
+            for (index, item) in items.enumerated() {
+                inputs.append(try parseInput(item, param: "input[\(index)]", budget: &budget))
+            }
             return inputs
         default:
             throw APIError.invalid("input must be a string or an array, not \(input.kindName)", param: "input", code: "invalid_type")
         }
     }
 
-    private func parseInput(_ item: JSONValue, param: String) throws(APIError) -> EmbeddingInput {
+    private func parseInput(_ item: JSONValue, param: String, budget: inout Int) throws(APIError) -> EmbeddingInput {
         switch item {
         case let .string(text):
             try checkText(text, param: param)
@@ -104,7 +108,8 @@ extension Routes {
                 guard let value = members["image"] else {
                     throw APIError.invalid("\(param).image is required", param: "\(param).image", code: "missing_parameter")
                 }
-                return .image(try images.image(from: try value.string(param: "\(param).image"), param: "\(param).image"))
+                return .image(try images.image(from: try value.string(param: "\(param).image"), param: "\(param).image",
+                                               budget: &budget))
             case let other:
                 throw APIError.invalid("\(param).type must be \"text\" or \"image\", got \(other.quotedForMessage)",
                                        param: "\(param).type")

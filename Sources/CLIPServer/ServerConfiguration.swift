@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     public var maximumBodyBytes: Int
     /// The most pixels (width × height) a request image may have (413 naming the field above it).
     public var maximumPixelCount: Int
+    /// The most pixels all images of one request may have together (413 naming the image that
+    /// crosses it): decoded images are held until the batcher takes them, 3 bytes a pixel.
+    public var maximumRequestPixelCount: Int
     /// The most inputs one `/v1/embeddings` request may carry (413 naming `input` above it).
     public var maximumInputs: Int
     /// The most UTF-8 bytes of one text input (413 naming the field above it); CLIP reads 77 tokens of it.
@@ -41,6 +44,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, modelName: String,
         indexURL: URL? = nil, maximumBodyBytes: Int = 32 << 20, maximumPixelCount: Int = 50_000_000,
+        maximumRequestPixelCount: Int = 100_000_000,
         maximumInputs: Int = 256, maximumTextBytes: Int = 65536, maximumCaptions: Int = 4096, maximumTop: Int = 1000,
         requestTimeout: Duration = .seconds(60), classifierCacheSize: Int = 16,
         batching: EmbeddingBatcher.Configuration = .init()
@@ -52,6 +56,7 @@ public struct ServerConfiguration: Sendable {
         self.indexURL = indexURL
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumPixelCount = maximumPixelCount
+        self.maximumRequestPixelCount = maximumRequestPixelCount
         self.maximumInputs = maximumInputs
         self.maximumTextBytes = maximumTextBytes
         self.maximumCaptions = maximumCaptions

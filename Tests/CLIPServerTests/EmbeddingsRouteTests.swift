@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func limitsAnswer413() async throws {
-        let image = try base64(ofExample: "red-star.png")   // 224×224 pixels
+        let image = try base64(ofExample: "red-star.png")   // 128×128 pixels
         var configuration = ServerConfiguration(modelName: "mini-clip", maximumBodyBytes: 40_000, maximumPixelCount: 10_000,
                                                 maximumInputs: 3, maximumTextBytes: 100)
         configuration.classifierCacheSize = 2
@@ -134,6 +134,20 @@ import Testing
             #expect(big.status == .contentTooLarge)
             #expect(big.error.code == "body_too_large")
             #expect(big.error.param == nil)
+        }
+    }
+
+    @Test func requestPixelBudgetCoversAllImages() async throws {
+        let heart = try base64(ofExample: "blue-heart.png")   // 128×128 = 16384 pixels
+        let configuration = ServerConfiguration(modelName: "mini-clip", maximumPixelCount: 20_000, maximumRequestPixelCount: 30_000)
+        try await withServer(configuration) { client, _ in
+            let one = try await client.post("/v1/embeddings", #"{"input": [{"type": "image", "image": "\#(heart)"}, "a"]}"#)
+            #expect(one.status == .ok)
+            let two = try await client.post(
+                "/v1/embeddings", #"{"input": [{"type": "image", "image": "\#(heart)"}, {"type": "image", "image": "\#(heart)"}]}"#)
+            #expect(two.status == .contentTooLarge)
+            #expect(two.error.param == "input[1].image")
+            #expect(two.error.code == "request_pixels_too_large")
         }
     }
 
