@@ -76,7 +76,7 @@ struct ServeCommand: ParsableCommand {
                               ("--batch-size", batchSize), ("--queue-capacity", queueCapacity)] where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard timeout >= 0.001, timeout.isFinite else { throw ValidationError("--timeout must be at least 0.001 seconds") }
         guard batchWait >= 0, batchWait.isFinite else { throw ValidationError("--batch-wait must be at least 0") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

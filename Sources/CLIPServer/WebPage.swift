@@ -28,7 +28,7 @@ enum WebPage {
   #grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .8rem; }
   figure.hit { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 8px; overflow: hidden; }
   figure.hit img { display: block; width: 100%; aspect-ratio: 1; object-fit: cover; background: #eee; }
-  figure.hit figcaption { padding: .35rem .5rem; font-size: .8rem; word-break: break-all; }
+  figure.hit figcaption { padding: .35rem .5rem; font-size: .8rem; overflow-wrap: anywhere; }
   figure.hit .score { font-weight: 600; font-variant-numeric: tabular-nums; }
 </style>
 </head>
