@@ -3,7 +3,8 @@
 # Examples/images with the bundled model, serves the index on a free loopback port, loads the
 # search page in headless Chromium with /?q=a+red+star and checks the result grid (the bundled
 # model ranks red-star.png first), fetches the top hit's image, then stops the server with
-# SIGTERM and checks that it exits 0. Needs Debian's chromium and curl.
+# SIGTERM while a request is in flight and checks that the request still succeeds and the server
+# exits 0. Needs Debian's chromium and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,9 @@ fail() { echo "test-serve-browser: FAIL: $*" >&2; [ -f "$work/serve.log" ] && se
 
 "$clip" index --db "$work/photos.db" Examples/images > /dev/null
 
-# Port 0: the server binds a free port and logs it.
-"$clip" serve --index "$work/photos.db" --host 127.0.0.1 --port 0 > "$work/serve.log" 2>&1 &
+# Port 0: the server binds a free port and logs it. A lone request waits 1.5 s for others to
+# join its batch, so one can be in flight when SIGTERM arrives.
+"$clip" serve --index "$work/photos.db" --host 127.0.0.1 --port 0 --batch-wait 1500 > "$work/serve.log" 2>&1 &
 server_pid=$!
 port=""
 for _ in $(seq 1 600); do
@@ -61,10 +63,16 @@ curl -sf -o "$work/top.png" "$base/v1/images?path=$first" || fail "GET /v1/image
 cmp -s "$work/top.png" "$first" || fail "/v1/images returned other bytes than $first"
 echo "test-serve-browser: $count hits for 'a red star', top hit $(basename "$first")"
 
+curl -s -o "$work/inflight.json" -w '%{http_code}' "$base/v1/embeddings" -d '{"input": "a red star"}' > "$work/inflight.status" &
+curl_pid=$!
+sleep 0.5
 kill -TERM "$server_pid"
 status=0
 wait "$server_pid" || status=$?
 server_pid=""
+wait "$curl_pid" || true
 [ "$status" -eq 0 ] || fail "clip serve exited $status after SIGTERM, not 0"
 grep -q "shut down" "$work/serve.log" || fail "clip serve did not log its shutdown"
-echo "test-serve-browser: SIGTERM: clip serve exited 0"
+[ "$(cat "$work/inflight.status")" = 200 ] || fail "the request in flight at SIGTERM got $(cat "$work/inflight.status"), not 200"
+grep -q '"object":"embedding"' "$work/inflight.json" || fail "the request in flight at SIGTERM got no embedding"
+echo "test-serve-browser: SIGTERM: the request in flight got its embedding, clip serve exited 0"
