@@ -25,7 +25,7 @@ import UnixSignals
 ///
 /// With ``ServerConfiguration/apiKey`` set, the `/v1` routes need `Authorization: Bearer <key>`;
 /// the page, health, readiness and metrics stay open (the page asks for the key when a search
-/// answers 401). Every model call goes through one ``EmbeddingBatcher``, whose thread runs the
+/// answers 401). Every model call goes through one `EmbeddingBatcher`, whose thread runs the
 /// model; handlers only parse, decode images and wait.
 ///
 /// ``run()`` binds, then opens the model in the background (so `/readyz` is observable), and

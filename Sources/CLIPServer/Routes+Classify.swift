@@ -17,7 +17,7 @@ extension Routes {
     /// `{"image": "<base64|data URL>", "labels": [...], "templates": [...]?, "top": k?}` →
     /// `{"scoring": "softmax"|"sigmoid", "predictions": [{"label", "probability", "similarity"}]}`,
     /// best first. Label embeddings are computed once per (labels, templates) through the
-    /// batcher (captions averaged per label as ``ZeroShotClassifier`` does) and kept in a small
+    /// batcher (captions averaged per label as `ZeroShotClassifier` does) and kept in a small
     /// least-recently-used cache.
     func classify(_ request: Request) async throws -> Response {
         let served = try state.served()

@@ -37,7 +37,7 @@ public struct ServerConfiguration: Sendable {
     public var requestTimeout: Duration
     /// How many zero-shot classifiers (label embeddings per label set and templates) are kept.
     public var classifierCacheSize: Int
-    /// The batching of model calls (``EmbeddingBatcher/Configuration``).
+    /// The batching of model calls (`EmbeddingBatcher.Configuration`).
     public var batching: EmbeddingBatcher.Configuration
 
     /// A configuration with the given values; the defaults are `clip serve`'s.
