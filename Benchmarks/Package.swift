@@ -32,6 +32,15 @@ let package = Package(
             path: "Benchmarks/PipelineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "BatcherBenchmarks",
+            dependencies: [
+                .product(name: "CLIP", package: "swift-clip"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/BatcherBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
         // The synthetic index database and generators both index benchmarks use.
         .target(
             name: "IndexBenchSupport",
