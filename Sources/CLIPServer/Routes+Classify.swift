@@ -153,8 +153,8 @@ extension Routes {
             throw APIError(status: .internalServerError, message: "the index could not be read: \(error)", code: "index_error")
         }
         guard let data else { throw notIndexed }
-        let headers: HTTPFields = [.contentType: Self.mediaType(of: data), .cacheControl: "private, max-age=300",
-                                   .init("X-Content-Type-Options")!: "nosniff"]
+        var headers: HTTPFields = [.contentType: Self.mediaType(of: data), .cacheControl: "private, max-age=300"]
+        if let noSniff = HTTPFields.Element.Name("X-Content-Type-Options") { headers[noSniff] = "nosniff" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

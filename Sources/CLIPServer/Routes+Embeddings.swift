@@ -161,9 +161,16 @@ extension Routes {
             return try await (texts, images)
         }
         let tokens = tokenIDs.reduce(0) { $0 + $1.count }
+        let dimension = served.model.architecture.embeddingDimension
+        // The batcher answers one row per input; anything else is a fault, never an index out of range.
+        guard texts.map({ $0.shape == [textRows.count, dimension] }) ?? textRows.isEmpty,
+              images.map({ $0.shape == [imageRows.count, dimension] }) ?? imageRows.isEmpty
+        else {
+            throw APIError(status: .internalServerError, message: "the batcher returned embeddings of an unexpected shape",
+                           code: "internal_error")
+        }
         if imageRows.isEmpty, let texts { return (texts, inputs.count, tokens) }
         if textRows.isEmpty, let images { return (images, inputs.count, tokens) }
-        let dimension = served.model.architecture.embeddingDimension
         var scalars = [Float](repeating: 0, count: inputs.count * dimension)
         for (part, rows) in [(texts, textRows), (images, imageRows)] {
             guard let part else { continue }

@@ -133,6 +133,8 @@ import Testing
             let reply = try await client.get(Routes.imageURL(for: star))
             #expect(reply.status == .ok)
             #expect(reply.headers[.contentType] == "image/png")
+            let noSniff = try #require(HTTPFields.Element.Name("X-Content-Type-Options"))
+            #expect(reply.headers[noSniff] == "nosniff")
             #expect(Data(reply.bytes) == (try Data(contentsOf: URL(fileURLWithPath: star))))
             #expect(try await client.get(Routes.imageURL(for: jpeg)).headers[.contentType] == "image/jpeg")
             let folder = examplesFolder.standardizedFileURL.path
