@@ -26,7 +26,7 @@ public enum EmbeddingBatcherError: Error, Sendable, Equatable, CustomStringConve
     }
 }
 
-/// An async front for a ``CLIPModel`` that serves many concurrent callers: requests that arrive
+/// An async front for a ``CLIPModels/CLIPModel`` that serves many concurrent callers: requests that arrive
 /// together are run as one batch, on a thread of the batcher's own, never on Swift's
 /// cooperative pool.
 ///
@@ -41,7 +41,7 @@ public enum EmbeddingBatcherError: Error, Sendable, Equatable, CustomStringConve
 /// size). When fewer inputs wait, it waits for more until the oldest request has waited
 /// ``Configuration/maxWait``; while the model is busy, requests pile up and the next batch
 /// starts at once. Texts are tokenized and images preprocessed on the batcher's thread, and
-/// the model runs there too, on ``ComputeThreads`` (its parallel loops use the compute
+/// the model runs there too, on `ComputeThreads` (its parallel loops use the compute
 /// threads; the calling tasks only wait).
 ///
 /// **Results.** Each request gets the rows of its own inputs, in order: the model's projected
@@ -141,7 +141,9 @@ public final class EmbeddingBatcher: Sendable {
     }
 
     /// Embeds preprocessed pixel values, as `model.encode(pixelValues:)` does.
-    /// - Parameter pixelValues: `[n, 3, imageSize, imageSize]`.
+    /// - Parameters:
+    ///   - pixelValues: `[n, 3, imageSize, imageSize]`.
+    ///   - normalized: whether each embedding is scaled to unit length.
     /// - Returns: `[n, embeddingDimension]`.
     public func embed(pixelValues: Tensor, normalized: Bool = false) async throws -> Tensor {
         let count = pixelValues.rank == 4 ? pixelValues.shape[0] : 1
