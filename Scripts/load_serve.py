@@ -8,8 +8,9 @@ Usage (the server already running, e.g. `clip serve --model DIR --index photos.d
   python3 Scripts/load_serve.py mixed    [--url U] [--clients 32] [--requests 10000]
         a mix of embeddings / classify / search / models and deliberate bad requests; every
         response must have the status its kind expects (0 unexpected), latency percentiles
-  python3 Scripts/load_serve.py soak     [--url U] [--clients 32] [--seconds 300] --pid PID
-        mixed load while sampling the server's resident memory (VmRSS) every 5 s after warm-up
+  python3 Scripts/load_serve.py soak     [--url U] [--clients 32] [--seconds 300] [--warmup 300] --pid PID
+        mixed load while sampling the server's resident memory (VmRSS) every 5 s after a warm-up of
+        the same load (default 5 minutes: the first minutes still grow by a few percent)
   python3 Scripts/load_serve.py sigterm  [--url U] [--clients 32] --pid PID
         sends SIGTERM during load: every request the server accepted must get a whole response
 Images are the JPEG/PNG files of --images (default Examples/photos and Examples/images).
@@ -207,6 +208,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--pid", type=int)
+    parser.add_argument("--warmup", type=float, default=300, help="soak: seconds of load before sampling")
     parser.add_argument("--api-key")
     parser.add_argument("--images", nargs="*", default=[str(ROOT / "Examples/photos"), str(ROOT / "Examples/images")])
     args = parser.parse_args()
@@ -233,7 +235,7 @@ def main():
             sys.exit("error: soak needs --pid (the server's process id)")
         seconds = args.seconds or 300
         make = mixed_maker(images, args.api_key)
-        run_clients(args.url, args.clients, make, timed(30), args.api_key)       # warm-up
+        run_clients(args.url, args.clients, make, timed(args.warmup), args.api_key)  # warm-up
         samples, done = [], threading.Event()
 
         def sampler():
