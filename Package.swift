@@ -143,18 +143,20 @@ let package = Package(
         .target(name: "HubTestSupport", dependencies: ["ModelHub"], path: "Tests/HubTestSupport"),
         .testTarget(name: "CLIPSupportTests", dependencies: ["CLIPSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
+        // A small filesystem of its own for the disk-full tests (see Scripts/mount-small-filesystems.sh); not a product.
+        .target(name: "FaultTestSupport", path: "Tests/FaultTestSupport"),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "FaultTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport"]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport", "FaultTestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "HubTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
         .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP", "PhotoLibrary", "ImageTestSupport"],
                     exclude: ["Fixtures"]),
         // Generated test images (PNG), shared by the index tests; not a product.
         .target(name: "ImageTestSupport", path: "Tests/ImageTestSupport"),
-        .testTarget(name: "PhotoLibraryTests", dependencies: ["PhotoLibrary", "ImageTestSupport"]),
+        .testTarget(name: "PhotoLibraryTests", dependencies: ["PhotoLibrary", "ImageTestSupport", "FaultTestSupport"]),
         // The server's in-process tests (trait `Server`; sources `#if Server`).
         .testTarget(
             name: "CLIPServerTests",
@@ -172,3 +174,27 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer harnesses (Fuzz/, see Fuzz/README.md): declared only when CLIP_FUZZ is set, so that
+// `swift build`, `swift test` and packages depending on this one never see them. Fuzz/run.sh builds
+// them with `-sanitize=fuzzer,address`; they live in this package to reach `package` symbols
+// (the strict JSON reader, configuration decoding).
+if Context.environment["CLIP_FUZZ"] != nil {
+    let harnesses: [(String, [Target.Dependency])] = [
+        ("FuzzSafeTensors", ["SafeTensors"]),
+        ("FuzzShardIndex", ["SafeTensors"]),
+        ("FuzzJSON", ["CLIPSupport", "CLIPModels", "ImageProcessing", "TextTokenizer"]),
+        ("FuzzVocabulary", ["TextTokenizer"]),
+        ("FuzzSentencePiece", ["TextTokenizer"]),
+        ("FuzzTokenizer", ["TextTokenizer"]),
+        ("FuzzImage", ["ImageProcessing"]),
+        ("FuzzNumpy", ["SafeTensors"]),
+        ("FuzzEmbeddingIndex", ["CLIP", "PhotoLibrary"]),
+    ]
+    package.targets.append(.target(name: "CFuzzing", path: "Fuzz/Sources/CFuzzing"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzing"], path: "Fuzz/Sources/FuzzSupport"))
+    for (name, dependencies) in harnesses {
+        package.targets.append(.executableTarget(
+            name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/Sources/\(name)"))
+    }
+}

@@ -48,7 +48,7 @@ extension KeyedDecodingContainer {
 
 /// Decodes a configuration file, turning decoding failures into `CLIPModelError` values that
 /// name the file and the key.
-func decodeConfiguration<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws(CLIPModelError) -> T {
+package func decodeConfiguration<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws(CLIPModelError) -> T {
     do {
         return try JSONDecoder().decode(T.self, from: data)
     } catch let error as CLIPModelError {
