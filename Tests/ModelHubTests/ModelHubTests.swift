@@ -1,3 +1,4 @@
+import FaultTestSupport
 import Foundation
 import HubTestSupport
 import Testing
@@ -477,5 +478,49 @@ struct SnapshotPlanTests {
             }
         }
         #expect(fixture.server.requests.isEmpty)
+    }
+}
+
+@Suite("Faults: a full disk under the cache", .serialized,
+       .enabled(if: SmallFileSystem.isAvailable("modelhub"), "needs the small filesystems of Scripts/mount-small-filesystems.sh"))
+struct HubDiskFullTests {
+    /// A download that does not fit stops with an error naming the partial file and the system's
+    /// reason, and leaves the cached revision as it was (still resolvable offline); with space
+    /// again, the next resolve continues the partial file and finishes.
+    @Test func aFullDiskStopsTheDownloadAndKeepsTheCachedRevision() throws {
+        let disk = try #require(SmallFileSystem(named: "modelhub"))
+        try disk.clear()
+        defer { try? disk.clear() }
+        let hub = FakeHub()
+        hub.add("o/n", simpleRepository())
+        let server = try startServer(for: hub)
+        defer { server.stop() }
+        let cache = disk.folder.appendingPathComponent("hub")
+        let client = HubClient(configuration: hubConfiguration(cache, server))
+        let id = try HubRepositoryID(parsing: "o/n")
+        let old = try client.modelDirectory(for: id, plan: testPlan)
+
+        let commitB = "fedcba9876543210fedcba9876543210fedcba98"
+        let bigBlob = patternData(3_000_000, seed: 9)
+        hub.add("o/n", FakeHub.Repository(commit: commitB, files: ["manifest.json": manifest, "data.blob": bigBlob],
+                                          lfsFiles: ["data.blob"]))
+        try disk.fill(leaving: 256 * 1024)
+        let partial = cache.appendingPathComponent("models--o--n/blobs/\(FakeHub.sha256(bigBlob)).incomplete")
+        // (A complete snapshot of `main` is used without asking the Hub again, so ask for the new commit.)
+        let newID = try HubRepositoryID(parsing: "o/n@\(commitB)")
+        #expect { try client.modelDirectory(for: newID, plan: testPlan) } throws: { error in
+            guard case let ModelHubError.fileSystem(path, message) = error else { return false }
+            return path == partial.path && message.contains("No space left on device")
+        }
+        try expectCachedFile(old, "data.blob", equals: blob, etag: FakeHub.sha256(blob))
+        let offline = HubClient(configuration: hubConfiguration(cache, server, offline: true))
+        #expect(try offline.modelDirectory(for: try HubRepositoryID(parsing: "o/n@\(commitA)"), plan: testPlan) == old)
+
+        try disk.unfill()
+        let new = try client.modelDirectory(for: newID, plan: testPlan)
+        try expectCachedFile(new, "data.blob", equals: bigBlob, etag: FakeHub.sha256(bigBlob))
+        let ranges = server.requests.filter { $0.method == "GET" && $0.path == "/lfs-store/\(FakeHub.sha256(bigBlob))" }
+            .map { $0.headers["range"] }
+        #expect(ranges.count == 2 && ranges[0] == nil && ranges[1]?.hasPrefix("bytes=") == true, "continued: \(ranges)")
     }
 }
