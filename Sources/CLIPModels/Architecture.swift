@@ -203,20 +203,38 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
                       "\(embeddingDimension) differs from the image embedding width (vision hidden_size "
                         + "\(vision.encoder.width)): SigLIP's image tower has no projection")
         }
-        // Guard against sizes whose tensors could not be allocated (a corrupt or hostile config).
-        let limit = 1 << 34
-        try check(parameterCountIfRepresentable().map { $0 < limit } ?? false, "parameters",
-                  "the configuration describes an implausibly large model")
+        // Guard against sizes whose tensors could not be allocated (a corrupt or hostile config):
+        // every size below its limit keeps every product in `parameterCount` and in the forward
+        // pass's workspaces far inside Int (the largest, layers × width², below 2^44).
+        for (key, value, limit) in Self.sizeLimits(self) {
+            try check(value <= limit, key, "\(value) is above the limit of \(limit) (a corrupt or hostile configuration?)")
+        }
+        // The attention scores of one sequence take tokens² floats per compute thread.
+        try check(vision.tokenCount <= Self.maximumSequenceLength, "vision.image_size",
+                  "\(vision.imageSize) px in \(vision.patchSize)-px patches makes \(vision.tokenCount) tokens, "
+                    + "more than the limit of \(Self.maximumSequenceLength)")
+        try check(text.contextLength <= Self.maximumSequenceLength, "text.context_length",
+                  "\(text.contextLength) is more than the limit of \(Self.maximumSequenceLength) positions")
+        try check(parameterCount < Self.maximumParameterCount, "parameters",
+                  "the configuration describes \(parameterCount) parameters, more than the limit of \(Self.maximumParameterCount)")
     }
 
-    /// The parameter count, or `nil` when it overflows.
-    private func parameterCountIfRepresentable() -> Int? {
-        let values = [vision.imageSize, vision.patchSize, vision.channels, vision.encoder.width, vision.encoder.layers,
-                      vision.encoder.mlpWidth, text.vocabularySize, text.contextLength, text.encoder.width,
-                      text.encoder.layers, text.encoder.mlpWidth, embeddingDimension]
-        // Every factor below 2^20 keeps every product of three factors inside Int64.
-        guard values.allSatisfy({ $0 >= 0 && $0 < (1 << 20) }) else { return nil }
-        return parameterCount
+    /// The most parameters a configuration may describe: 2^34 (about 17 billion; ViT-bigG/14 has 2.5 billion).
+    public static let maximumParameterCount = 1 << 34
+    /// The most positions a tower's sequence may have: 4,097 (a 64 × 64 patch grid and the class
+    /// token), since attention keeps `positions²` scores per compute thread (64 MiB at the limit).
+    public static let maximumSequenceLength = 4097
+
+    /// The upper bound of each size of a configuration, with the key named in errors.
+    static func sizeLimits(_ a: CLIPArchitecture) -> [(String, Int, Int)] {
+        [
+            ("vision.width", a.vision.encoder.width, 1 << 16), ("vision.mlp_width", a.vision.encoder.mlpWidth, 1 << 18),
+            ("vision.layers", a.vision.encoder.layers, 1 << 10), ("vision.num_channels", a.vision.channels, 64),
+            ("vision.patch_size", a.vision.patchSize, 1 << 10), ("vision.image_size", a.vision.imageSize, 1 << 14),
+            ("text.width", a.text.encoder.width, 1 << 16), ("text.mlp_width", a.text.encoder.mlpWidth, 1 << 18),
+            ("text.layers", a.text.encoder.layers, 1 << 10), ("text.vocab_size", a.text.vocabularySize, 1 << 22),
+            ("text.context_length", a.text.contextLength, 1 << 16), ("projection_dim", a.embeddingDimension, 1 << 16),
+        ]
     }
 }
 

@@ -160,3 +160,33 @@ private func decodeOpenCLIP(_ json: String) throws -> OpenCLIPModelConfiguration
         #expect(reason.contains(expected), "\(reason)")
     }
 }
+
+/// Sizes from a hostile `config.json` whose products would overflow `Int` (and so trap) are an
+/// error naming the key; a patch grid whose attention scores would take gigabytes is refused by
+/// its token count (found by reading the parameter guard, which assumed three-factor products).
+@Test(arguments: [
+    (#"{"vision_config": {"num_channels": 1000000, "patch_size": 1000000, "image_size": 1000000, "hidden_size": 1000000, "num_attention_heads": 1}}"#,
+     "vision.width"),
+    (#"{"vision_config": {"num_channels": 1000000}}"#, "vision.num_channels"),
+    (#"{"text_config": {"vocab_size": 100000000}}"#, "text.vocab_size"),
+    (#"{"vision_config": {"num_hidden_layers": 5000}}"#, "vision.layers"),
+    (#"{"vision_config": {"image_size": 4096, "patch_size": 16, "hidden_size": 64, "num_attention_heads": 1}}"#,
+     "vision.image_size"),
+    (#"{"text_config": {"max_position_embeddings": 1000000}}"#, "text.context_length"),
+])
+func sizesBeyondTheLimitsNameTheirKey(_ json: String, _ key: String) throws {
+    guard case let .invalidConfiguration(file, found, reason)? = modelError({ try decodeHF(json).architecture() }) else {
+        Issue.record("\(json) was accepted")
+        return
+    }
+    #expect(file == "config.json" && found == key, "\(found): \(reason)")
+    #expect(reason.contains("limit"), "\(reason)")
+}
+
+@Test func thePublishedSizesAreWithinTheLimits() throws {
+    for preset in CLIPPreset.all {
+        let a = preset.architecture
+        for (key, value, limit) in CLIPArchitecture.sizeLimits(a) { #expect(value <= limit, "\(preset.name): \(key)") }
+        #expect(a.vision.tokenCount <= CLIPArchitecture.maximumSequenceLength && a.parameterCount < CLIPArchitecture.maximumParameterCount)
+    }
+}
