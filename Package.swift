@@ -147,7 +147,7 @@ let package = Package(
         .target(name: "FaultTestSupport", path: "Tests/FaultTestSupport"),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "FaultTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "ImageTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport", "FaultTestSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "HubTestSupport"], exclude: ["Fixtures"]),

@@ -58,6 +58,9 @@ struct RequestImageDecoder: Sendable {
             }
             throw APIError.tooLarge("\(param): the image has \(width)×\(height) pixels, more than the limit of \(maximumPixelCount)",
                                     param: param, code: "image_too_large")
+        } catch let ImageProcessingError.imageSideTooLong(_, width, height, limit) {
+            throw APIError.tooLarge("\(param): the image of \(width)×\(height) pixels has a side longer than the limit of \(limit)",
+                                    param: param, code: "image_too_large")
         } catch {
             throw APIError.invalid("\(param) could not be decoded as a JPEG or PNG image: \(error)", param: param,
                                    code: "invalid_image")

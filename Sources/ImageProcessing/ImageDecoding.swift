@@ -9,26 +9,40 @@ public struct DecodingOptions: Sendable, Equatable {
     /// with `ImageProcessingError.imageTooLarge` before any pixel memory is allocated, so a
     /// small file claiming a huge size (a decompression bomb) costs nothing.
     public var maximumPixelCount: Int
+    /// The default side limit: 65,535 pixels (JPEG's own; PNG allows 2^31 − 1).
+    public static let defaultMaximumSideLength = 65_535
+    /// Images wider or taller than this are rejected with `ImageProcessingError.imageSideTooLong`
+    /// before any memory is allocated: resizing keeps a table of filter weights per input pixel
+    /// along each side (about 32 bytes for bicubic), so a 100,000,000 × 1 image, within the pixel
+    /// limit, would need gigabytes for it.
+    public var maximumSideLength: Int
     /// Whether to apply the EXIF orientation so the image is upright as a viewer shows it
     /// (the Python reference pipelines do not; see `ExifOrientation`).
     public var appliesOrientation: Bool
     /// How transparent images become RGB.
     public var alpha: AlphaHandling
 
-    /// Options with the given limit and policies (defaults: 100 MP, orientation applied, alpha discarded).
+    /// Options with the given limits and policies (defaults: 100 MP, 65,535 pixels a side,
+    /// orientation applied, alpha discarded).
     public init(
         maximumPixelCount: Int = DecodingOptions.defaultMaximumPixelCount,
+        maximumSideLength: Int = DecodingOptions.defaultMaximumSideLength,
         appliesOrientation: Bool = true,
         alpha: AlphaHandling = .discard
     ) {
         self.maximumPixelCount = maximumPixelCount
+        self.maximumSideLength = maximumSideLength
         self.appliesOrientation = appliesOrientation
         self.alpha = alpha
     }
 
-    /// Throws `.imageTooLarge` or `.invalidDimensions` for a header size this policy refuses.
+    /// Throws `.imageTooLarge`, `.imageSideTooLong` or `.invalidDimensions` for a header size this
+    /// policy refuses.
     public func validate(width: Int, height: Int, source: String) throws(ImageProcessingError) {
         guard width > 0, height > 0 else { throw .invalidDimensions(source: source, width: width, height: height) }
+        guard width <= maximumSideLength, height <= maximumSideLength else {
+            throw .imageSideTooLong(source: source, width: width, height: height, limit: maximumSideLength)
+        }
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         guard !overflow, pixels <= maximumPixelCount else {
             throw .imageTooLarge(source: source, width: width, height: height, limit: maximumPixelCount)

@@ -16,6 +16,8 @@ public enum ImageProcessingError: Error, Equatable, Sendable, CustomStringConver
     /// The header announces more pixels than `DecodingOptions.maximumPixelCount` allows.
     /// Nothing was allocated for the pixels.
     case imageTooLarge(source: String, width: Int, height: Int, limit: Int)
+    /// An image wider or taller than `DecodingOptions.maximumSideLength` (`limit`).
+    case imageSideTooLong(source: String, width: Int, height: Int, limit: Int)
     /// A width or height of zero or less, or a size whose byte count overflows.
     case invalidDimensions(source: String, width: Int, height: Int)
     /// A raw pixel buffer whose byte count does not match `width * height * channels`.
@@ -48,6 +50,8 @@ public enum ImageProcessingError: Error, Equatable, Sendable, CustomStringConver
             return "\(source): unsupported \(format) image: \(detail)"
         case let .imageTooLarge(source, width, height, limit):
             return "\(source): image of \(width)x\(height) pixels exceeds the limit of \(limit) pixels"
+        case let .imageSideTooLong(source, width, height, limit):
+            return "\(source): image of \(width)x\(height) pixels has a side longer than the limit of \(limit) pixels"
         case let .invalidDimensions(source, width, height):
             return "\(source): invalid image dimensions \(width)x\(height)"
         case let .pixelBufferSizeMismatch(width, height, layout, expected, actual):

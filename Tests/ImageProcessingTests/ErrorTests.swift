@@ -1,4 +1,5 @@
 import Foundation
+import ImageTestSupport
 import Testing
 @testable import ImageProcessing
 
@@ -107,6 +108,28 @@ import Testing
         }
         #expect(throws: ImageProcessingError.imageTooLarge(source: "<memory>", width: 60000, height: 60000, limit: 100_000_000)) {
             try loader.image(from: Fixtures.data("bomb_60000x60000.jpg"))
+        }
+    }
+
+    /// A tiny file announcing a 100,000,000 × 1 image is within the pixel limit but is refused by
+    /// its side, before the resize's weight table (about 32 bytes per pixel of a side) is made
+    /// (found while listing the limits for the README's security section).
+    @Test func sidesLongerThanTheLimitAreRejectedFromTheHeader() throws {
+        for (width, height) in [(100_000_000, 1), (1, 65_536)] {
+            let header = TestImages.pngHeader(width: UInt32(width), height: UInt32(height))
+            #expect(throws: ImageProcessingError.imageSideTooLong(source: "<memory>", width: width, height: height, limit: 65_535)) {
+                try loader.image(from: header)
+            }
+        }
+        let narrow = ImageLoader(options: DecodingOptions(maximumSideLength: 639))
+        #expect(throws: ImageProcessingError.imageSideTooLong(source: "<memory>", width: 640, height: 480, limit: 639)) {
+            try narrow.image(from: Fixtures.data("landscape_640x480.jpg"))
+        }
+        // At the limit the header passes (and the empty pixel data is then reported as such).
+        #expect { try loader.image(from: TestImages.pngHeader(width: 65_535, height: 1)) } throws: { error in
+            guard let error = error as? ImageProcessingError else { return false }
+            if case .imageSideTooLong = error { return false }
+            return true
         }
     }
 

@@ -25,6 +25,16 @@ public enum TestImages {
         return png
     }
 
+    /// A PNG whose header announces `width` × `height` (8-bit RGB) followed by an empty IDAT: a
+    /// few dozen bytes that reach a decoder's size checks without holding the pixels.
+    public static func pngHeader(width: UInt32, height: UInt32) -> Data {
+        var data = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        data += chunk("IHDR", bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0])
+        data += chunk("IDAT", zlibStored([]))
+        data += chunk("IEND", [])
+        return data
+    }
+
     /// A PNG of blocks of random colour (`seed` picks them): distinct seeds, distinct images.
     public static func randomPNG(seed: UInt64, width: Int = 48, height: Int = 40, block: Int = 8) -> Data {
         var state = seed &+ 0x9E37_79B9_7F4A_7C15
