@@ -38,6 +38,17 @@ extension Routes {
         let templates = try object.strings("templates") ?? PromptTemplates.default(for: served.model.family)
         guard !templates.isEmpty else { throw APIError.invalid("templates must not be empty", param: "templates") }
         for (index, template) in templates.enumerated() { try checkText(template, param: "templates[\(index)]") }
+        // Every `{}` of a template takes the label: bound the captions before they are built (a
+        // 64 KiB label in a template of 32,768 `{}` would make a 2 GiB caption).
+        let longestLabel = labels.map(\.utf8.count).max() ?? 0
+        for (index, template) in templates.enumerated() {
+            let placeholders = template.utf8.count - template.replacingOccurrences(of: "{}", with: "").utf8.count
+            let captionBytes = template.utf8.count + placeholders / 2 * max(0, longestLabel - 2)
+            guard captionBytes <= configuration.maximumTextBytes else {
+                throw APIError.tooLarge("templates[\(index)] with the longest label makes a caption of \(captionBytes) bytes, more than the limit of \(configuration.maximumTextBytes)",
+                                        param: "templates[\(index)]", code: "caption_too_long")
+            }
+        }
         let captions = labels.count * templates.count
         guard captions <= configuration.maximumCaptions else {
             throw APIError.tooLarge("\(labels.count) labels × \(templates.count) templates make \(captions) captions, more than the limit of \(configuration.maximumCaptions)",

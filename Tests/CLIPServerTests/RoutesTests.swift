@@ -67,8 +67,11 @@ import Testing
             (#"{"labels": ["cat"]}"#, .badRequest, "image"),
             (#"{"image": "%%%", "labels": ["cat"]}"#, .badRequest, "image"),
             (#"{"image": "\#(image)", "labels": ["a", "b", "c"], "templates": ["{}", "a {}", "the {}"]}"#, .contentTooLarge, "labels"),
+            // 8 placeholders × a 10-byte label: an 80-byte caption from a 16-byte template.
+            (#"{"image": "\#(image)", "labels": ["cat", "xxxxxxxxxx"], "templates": ["{}", "{}{}{}{}{}{}{}{}"]}"#,
+             .contentTooLarge, "templates[1]"),
         ]
-        let configuration = ServerConfiguration(modelName: "mini-clip", maximumCaptions: 8)
+        let configuration = ServerConfiguration(modelName: "mini-clip", maximumTextBytes: 64, maximumCaptions: 8)
         try await withServer(configuration) { client, _ in
             for (body, status, param) in cases {
                 let reply = try await client.post("/v1/classify", body)
