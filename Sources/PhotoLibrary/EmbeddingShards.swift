@@ -382,7 +382,8 @@ public enum EmbeddingShards {
         }
         guard manifest.shards >= 1, (0..<manifest.shards).contains(manifest.shard), manifest.parts >= 0,
               manifest.files >= 0, manifest.model.dimension > 0, manifest.partSize >= 1,
-              manifest.parts == (manifest.files + manifest.partSize - 1) / manifest.partSize else {
+              // (files + partSize - 1) / partSize, without overflowing on values from the file.
+              manifest.parts == manifest.files / manifest.partSize + (manifest.files % manifest.partSize == 0 ? 0 : 1) else {
             throw .invalidShardFile(path: url.path, reason: "inconsistent manifest (shard \(manifest.shard) of \(manifest.shards), \(manifest.files) files in \(manifest.parts) parts)")
         }
         return manifest

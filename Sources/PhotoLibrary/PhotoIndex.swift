@@ -254,7 +254,14 @@ public final class PhotoIndex: @unchecked Sendable {
         }
         let rows = Int(try connection.integer("SELECT count(*) FROM embeddings WHERE model_id = ?", [.integer(id)]) ?? 0)
         let dimension = model.dimension
-        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, rows * dimension))
+        // Every valid row stores `dimension` floats in the file: a count the file's pages cannot
+        // hold (a damaged index of many short rows) is refused before the matrix is allocated.
+        let fileBytes = Int(try connection.integer("PRAGMA page_count") ?? 0) * Int(try connection.integer("PRAGMA page_size") ?? 0)
+        let (floats, overflow) = rows.multipliedReportingOverflow(by: dimension)
+        guard dimension > 0, !overflow, floats <= fileBytes / MemoryLayout<Float>.size else {
+            throw .notAnIndex(path: displayPath, reason: "\(rows) embeddings of \(dimension) floats for \(model), more than its \(fileBytes) bytes hold")
+        }
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, floats))
         var hashes: [ContentHash] = []
         hashes.reserveCapacity(rows)
         do throws(PhotoIndexError) {

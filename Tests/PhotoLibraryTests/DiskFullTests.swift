@@ -6,11 +6,11 @@ import Testing
 import TensorCore
 @testable import PhotoLibrary
 
-/// `count` made-up files with distinct paths and embeddings of `model`'s width.
+/// `count` made-up files with distinct paths, hashes and embeddings of `model`'s width.
 private func fakeFiles(_ count: Int, model: IndexedModel, prefix: String) throws -> ([IndexedFile], Tensor) {
     let files = (0..<count).map {
         IndexedFile(path: "/photos/\(prefix)-\($0).jpg", size: 1000 + Int64($0), modifiedNanoseconds: 5,
-                    contentHash: String(repeating: "ab", count: 32), error: nil)
+                    contentHash: String(repeating: "0", count: 48) + String(format: "%016x", $0), error: nil)
     }
     let values = (0..<(count * model.dimension)).map { Float($0 % 97) / 97 }
     return (files, try Tensor(shape: [count, model.dimension], scalars: values))
@@ -82,6 +82,30 @@ struct PhotoLibraryDiskFullTests {
         for name in names {
             #expect(try Data(contentsOf: output.appendingPathComponent(name)) == Data(contentsOf: reference.appendingPathComponent(name)),
                     "\(name)")
+        }
+    }
+}
+
+@Suite struct DamagedIndexTests {
+    /// A damaged index whose model claims a width its rows do not have is refused before the
+    /// search matrix (rows × width floats) is allocated: 300 rows would otherwise take 1.2 GB.
+    @Test func aRowCountTheFileCannotHoldIsRefusedBeforeTheMatrix() throws {
+        let folder = try TemporaryFolder()
+        let url = folder.path("index.db")
+        let model = IndexedModel(fingerprint: "m", precision: "f32", dimension: 4)
+        do {
+            let index = try PhotoIndex(contentsOf: url)
+            let (files, embeddings) = try fakeFiles(300, model: model, prefix: "p")
+            try index.add(files, embeddings: embeddings, model: model)
+        }
+        do {
+            let raw = try SQLiteConnection(path: url.path)
+            try raw.execute("UPDATE models SET dimension = 1000000")
+        }
+        let damaged = IndexedModel(fingerprint: "m", precision: "f32", dimension: 1_000_000)
+        #expect { try PhotoIndex(contentsOf: url).embeddingMatrix(for: damaged) } throws: { error in
+            guard case let PhotoIndexError.notAnIndex(path, reason) = error else { return false }
+            return path == url.path && reason.hasPrefix("300 embeddings of 1000000 floats")
         }
     }
 }

@@ -172,3 +172,22 @@ struct IndexContents: Equatable {
         #expect(throws: PhotoIndexError.self) { try EmbeddingShards.merge(folder.path("nothing"), into: index) }
     }
 }
+
+@Suite struct ShardManifestLimitTests {
+    /// Counts near `Int.max` in a manifest are refused as inconsistent, not overflowed (the part
+    /// count was once computed as `files + part_size - 1`, which trapped for such a file).
+    @Test(arguments: [(Int.max, 2, 1), (Int.max, Int.max, 2), (Int.max - 1, 1, Int.max), (5, Int.max, 2)])
+    func hugeCountsAreAnErrorNotATrap(_ files: Int, _ partSize: Int, _ parts: Int) throws {
+        let folder = try TemporaryFolder()
+        let manifest = #"""
+            {"format": "swift-clip.embedding-shard.v1", "shard": 0, "shards": 1,
+             "model": {"fingerprint": "m", "precision": "f32", "dimension": 4},
+             "files": \#(files), "parts": \#(parts), "part_size": \#(partSize), "total_files": 3, "list_sha256": "00"}
+            """#
+        try Data(manifest.utf8).write(to: folder.path("shard-00000-of-00001.json"))
+        #expect { try EmbeddingShards.merge(folder.url, into: try PhotoIndex()) } throws: { error in
+            guard case let PhotoIndexError.invalidShardFile(path, reason) = error else { return false }
+            return path.hasSuffix("shard-00000-of-00001.json") && reason.hasPrefix("inconsistent manifest")
+        }
+    }
+}
