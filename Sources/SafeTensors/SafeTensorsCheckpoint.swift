@@ -128,6 +128,10 @@ public final class SafeTensorsCheckpoint: WeightSource {
         let data: Data
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            // A device or FIFO (also behind a link, as in the Hub cache) reports no size and could
+            // be read without end.
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { throw SafeTensorsError.notARegularFile(file: path) }
             if let size = attributes[.size] as? NSNumber, size.int64Value > Int64(maximumIndexLength) {
                 throw SafeTensorsError.invalidIndex(
                     file: path, message: "index is \(size.int64Value) bytes, more than the limit of \(maximumIndexLength)")

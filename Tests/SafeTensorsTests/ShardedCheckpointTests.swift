@@ -56,6 +56,21 @@ struct ShardedCheckpointTests {
         #expect(direct.tensorNames == ["a", "b", "c"])
     }
 
+    /// An index reached through a link (the Hub cache's layout) opens; an index that is a link to
+    /// a device is refused before it is read (reading /dev/zero would never end).
+    @Test func anIndexBehindALinkOpensAndADeviceIsRefused() throws {
+        let directory = try Self.makeShardedDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let index = directory.appendingPathComponent(indexName)
+        let stored = directory.appendingPathComponent("blob-of-the-index")
+        try FileManager.default.moveItem(at: index, to: stored)
+        try FileManager.default.createSymbolicLink(atPath: index.path, withDestinationPath: stored.lastPathComponent)
+        #expect(try SafeTensorsCheckpoint(indexAt: index).tensorNames == ["a", "b", "c"])
+        try FileManager.default.removeItem(at: index)
+        try FileManager.default.createSymbolicLink(atPath: index.path, withDestinationPath: "/dev/zero")
+        #expect(thrownError { try SafeTensorsCheckpoint(indexAt: index) } == .notARegularFile(file: index.path))
+    }
+
     @Test func indexNamingAMissingFile() throws {
         let directory = try Self.makeShardedDirectory(index: """
             {"weight_map": {"a": "model-00001-of-00002.safetensors", "z": "model-00003-of-00003.safetensors"}}
