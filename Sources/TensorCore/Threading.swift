@@ -219,8 +219,11 @@ struct OpenMPRuntime: @unchecked Sendable {
             let region = Region(body: body, workers: workers)
             withExtendedLifetime(region) {
                 let context = Unmanaged.passUnretained(region).toOpaque()
+                ThreadSanitizerEdges.release?(context)
                 startRegion({ context in
                     guard let context, let runtime = OpenMPRuntime.current else { return }
+                    ThreadSanitizerEdges.acquire?(context)
+                    defer { ThreadSanitizerEdges.release?(context) }
                     let region = Unmanaged<Region>.fromOpaque(context).takeUnretainedValue()
                     let team = max(1, Int(runtime.teamSize()))
                     WorkerMark.whileSet {
@@ -231,8 +234,29 @@ struct OpenMPRuntime: @unchecked Sendable {
                         }
                     }
                 }, context, UInt32(threads), 0)
+                ThreadSanitizerEdges.acquire?(context)
             }
         }
+    }
+}
+
+/// ThreadSanitizer's happens-before annotations, found with `dlsym` when the process runs under
+/// TSan (`nil`, and never called, otherwise). libgomp is not instrumented, so TSan cannot see
+/// that its region start and end barriers order the caller's writes before the workers' and the
+/// workers' before the caller's reads; each region announces them as release/acquire pairs on
+/// its context instead.
+enum ThreadSanitizerEdges {
+    typealias Annotation = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    static let release: Annotation? = find("__tsan_release")
+    static let acquire: Annotation? = find("__tsan_acquire")
+
+    private static func find(_ name: String) -> Annotation? {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: Annotation.self)
+        #else
+        return nil
+        #endif
     }
 }
 

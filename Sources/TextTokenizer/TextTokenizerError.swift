@@ -44,7 +44,9 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
         case .missingBundledVocabulary(let name):
             return "the bundled vocabulary \(name) is missing from the TextTokenizer resources"
         case .invalidContextLength(let length):
-            return "context length \(length) is too small (at least 2: start and end tokens)"
+            return length > paddedContextLengthLimit
+                ? "context length \(length) is more than the limit of \(paddedContextLengthLimit) for padded rows"
+                : "context length \(length) is too small (at least 2: start and end tokens)"
         case .unknownTokenID(let id):
             return "token id \(id) is not in the vocabulary"
         case .sequenceTooLong(let length, let limit):
@@ -60,3 +62,7 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 }
+
+/// The longest context a tokenizer that pads its rows (SigLIP, Gemma) accepts: 65,536 ids, the
+/// models' own limit on positions being far lower (`CLIPArchitecture.maximumSequenceLength`).
+public let paddedContextLengthLimit = 65_536

@@ -78,6 +78,13 @@ import Testing
         #expect(try SiglipTokenizer(model: model, settings: short).tokenize("a photo of a cat on a mat").count == 5)
         #expect(try SiglipTokenizer(model: model, settings: short, contextLength: 9).contextLength == 9)
         #expect(throws: TextTokenizerError.invalidContextLength(0)) { try SiglipTokenizer(model: model, contextLength: 0) }
+        // A tokenizer_config.json asking for rows of 10^14 ids is refused, not padded to (found
+        // while listing the limits for the README's security section).
+        let huge = try settings(#"{"model_max_length": 100000000000000}"#)
+        #expect(throws: TextTokenizerError.invalidContextLength(100_000_000_000_000)) { try SiglipTokenizer(model: model, settings: huge) }
+        #expect(throws: TextTokenizerError.invalidContextLength(65_537)) { try SiglipTokenizer(model: model, contextLength: 65_537) }
+        #expect(try SiglipTokenizer(model: model, contextLength: 65_536).contextLength == 65_536)
+        #expect("\(TextTokenizerError.invalidContextLength(65_537))".contains("limit of 65536"))
         var missing = SiglipTokenizerSettings()
         missing.additionalSpecialTokens = [.init("<not-a-piece>")]
         #expect(throws: TextTokenizerError.self) { try SiglipTokenizer(model: model, settings: missing) }

@@ -47,13 +47,16 @@ public struct SiglipTokenizer: TextTokenizing {
     ///   - model: The `spiece.model` of the checkpoint.
     ///   - settings: Its `tokenizer_config.json` (defaults: SigLIP's).
     ///   - contextLength: The padded length of ``tokenize(_:)``; nil: `settings.modelMaxLength`.
-    /// - Throws: `TextTokenizerError.invalidContextLength` for a context length below 1;
+    /// - Throws: `TextTokenizerError.invalidContextLength` for a context length below 1 or above
+    ///   65,536 (rows are padded to it);
     ///   `TextTokenizerError.unsupportedTokenizer` when a special token of the settings is not a
     ///   piece of the model (transformers would append it to the vocabulary).
     public init(model: SentencePieceModel, settings: SiglipTokenizerSettings = SiglipTokenizerSettings(),
                 contextLength: Int? = nil) throws {
         let length = contextLength ?? settings.modelMaxLength
-        guard length >= 1 else { throw TextTokenizerError.invalidContextLength(length) }
+        // Every row is padded to this length: bound it (a `model_max_length` of 10^14 in a
+        // tokenizer_config.json would ask for terabytes).
+        guard length >= 1, length <= paddedContextLengthLimit else { throw TextTokenizerError.invalidContextLength(length) }
         self.model = settings.legacy ? model : model.withoutDummyPrefix()
         self.settings = settings
         self.contextLength = length

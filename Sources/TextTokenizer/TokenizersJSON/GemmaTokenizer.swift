@@ -117,7 +117,9 @@ public struct GemmaTokenizer: TextTokenizing {
         padTokenID = padID
         paddingSide = settings.paddingSide ?? .left
         truncationSide = settings.truncationSide ?? .right
-        guard contextLength >= max(1, template.count) else { throw .invalidContextLength(contextLength) }
+        guard contextLength >= max(1, template.count), contextLength <= paddedContextLengthLimit else {
+            throw .invalidContextLength(contextLength)
+        }
         self.contextLength = contextLength
     }
 
