@@ -63,7 +63,7 @@ run_one() {
     # One compute thread per harness (two harnesses share the cores); no Swift backtracer, which
     # would catch the crash before libFuzzer writes the input.
     OMP_NUM_THREADS=1 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
-    LSAN_OPTIONS=suppressions=$PWD/Scripts/lsan.supp \
+    LSAN_OPTIONS=suppressions=$PWD/Scripts/lsan.supp:print_suppressions=0 \
     /usr/bin/time -f "%U %S" -o "$work/logs/$harness.time" \
         "$bin/$harness" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=$max_len -print_final_stats=1 \
