@@ -47,7 +47,7 @@ public struct APIError: Error, HTTPResponseError, Equatable, CustomStringConvert
     public var description: String { "\(status.code) \(code): \(message)" + (param.map { " (\($0))" } ?? "") }
 
     /// The JSON body of the error.
-    var body: String {
+    package var body: String {
         var fields = ["\"message\":" + message.jsonLiteral, "\"type\":" + type.jsonLiteral]
         fields.append("\"param\":" + (param.map(\.jsonLiteral) ?? "null"))
         fields.append("\"code\":" + code.jsonLiteral)

@@ -21,45 +21,9 @@ extension Routes {
     /// least-recently-used cache.
     func classify(_ request: Request) async throws -> Response {
         let served = try state.served()
-        let object = try RequestObject(parsing: try await body(of: request), allowedKeys: ["model", "image", "labels", "templates", "top"])
-        try checkModel(object)
-        guard let labels = try object.strings("labels") else {
-            throw APIError.invalid("labels is required: an array of label strings", param: "labels", code: "missing_parameter")
-        }
-        guard !labels.isEmpty else { throw APIError.invalid("labels must not be empty", param: "labels") }
-        var seen = Set<String>()
-        for (index, label) in labels.enumerated() {
-            guard !label.isEmpty else { throw APIError.invalid("labels[\(index)] is empty", param: "labels[\(index)]") }
-            guard seen.insert(label).inserted else {
-                throw APIError.invalid("labels[\(index)] repeats \(label.quotedForMessage)", param: "labels[\(index)]")
-            }
-            try checkText(label, param: "labels[\(index)]")
-        }
-        let templates = try object.strings("templates") ?? PromptTemplates.default(for: served.model.family)
-        guard !templates.isEmpty else { throw APIError.invalid("templates must not be empty", param: "templates") }
-        for (index, template) in templates.enumerated() { try checkText(template, param: "templates[\(index)]") }
-        // Every `{}` of a template takes the label: bound the captions before they are built (a
-        // 64 KiB label in a template of 32,768 `{}` would make a 2 GiB caption).
-        let longestLabel = labels.map(\.utf8.count).max() ?? 0
-        for (index, template) in templates.enumerated() {
-            let placeholders = template.utf8.count - template.replacingOccurrences(of: "{}", with: "").utf8.count
-            let captionBytes = template.utf8.count + placeholders / 2 * max(0, longestLabel - 2)
-            guard captionBytes <= configuration.maximumTextBytes else {
-                throw APIError.tooLarge("templates[\(index)] with the longest label makes a caption of \(captionBytes) bytes, more than the limit of \(configuration.maximumTextBytes)",
-                                        param: "templates[\(index)]", code: "caption_too_long")
-            }
-        }
-        let captions = labels.count * templates.count
-        guard captions <= configuration.maximumCaptions else {
-            throw APIError.tooLarge("\(labels.count) labels × \(templates.count) templates make \(captions) captions, more than the limit of \(configuration.maximumCaptions)",
-                                    param: "labels", code: "too_many_captions")
-        }
-        let top = try object.integer("top", in: 1...Int(Int32.max))
-        guard let imageText = try object.string("image") else {
-            throw APIError.invalid("image is required (base64 or a data URL)", param: "image", code: "missing_parameter")
-        }
-        var budget = configuration.maximumRequestPixelCount
-        let image = try images.image(from: imageText, param: "image", budget: &budget)
+        let parsed = try ClassifyRequest(body: try await body(of: request), configuration: configuration,
+                                         defaultTemplates: PromptTemplates.default(for: served.model.family))
+        let (labels, templates, top, image) = (parsed.labels, parsed.templates, parsed.top, parsed.image)
         let key = ClassifierCache.Key(labels: labels, templates: templates)
         let classifier: ZeroShotClassifier
         if let cached = served.classifiers.classifier(for: key) {
@@ -104,22 +68,14 @@ extension Routes {
     func search(_ request: Request) async throws -> Response {
         let served = try state.served()
         let index = try index(of: served)
-        let object = try RequestObject(parsing: try await body(of: request), allowedKeys: ["model", "text", "image", "top"])
-        try checkModel(object)
-        let top = try object.integer("top", in: 1...configuration.maximumTop) ?? 10
+        let parsed = try SearchRequest(body: try await body(of: request), configuration: configuration)
+        let top = parsed.top
         let query: Tensor
-        switch (try object.string("text"), try object.string("image")) {
-        case let (text?, nil):
-            try checkText(text, param: "text")
+        switch parsed.query {
+        case let .text(text):
             query = try await ModelCallError.run(param: "text") { try await served.batcher.embed(texts: [text], normalized: true) }
-        case let (nil, imageText?):
-            var budget = configuration.maximumRequestPixelCount
-            let image = try images.image(from: imageText, param: "image", budget: &budget)
+        case let .image(image):
             query = try await ModelCallError.run(param: "image") { try await served.batcher.embed(images: [image], normalized: true) }
-        case (nil, nil):
-            throw APIError.invalid("give \"text\" or \"image\"", param: "text", code: "missing_parameter")
-        case (.some, .some):
-            throw APIError.invalid("give \"text\" or \"image\", not both", param: "image")
         }
         let model = served.indexedModel
         let embedding = query.scalars

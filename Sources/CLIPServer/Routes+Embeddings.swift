@@ -14,38 +14,22 @@ import Hummingbird
 /// order. `usage.prompt_tokens` counts each text's ids as the model's tokenizer makes them
 /// (start and end tokens included, SigLIP's padding too); images count 0.
 extension Routes {
-    enum EmbeddingInput {
-        case text(String)
-        case image(RGBImage)
-    }
-
-    static let embeddingKeys: Set<String> = ["model", "input", "encoding_format", "user", "dimensions"]
-
     func embeddings(_ request: Request) async throws -> Response {
         let served = try state.served()
-        let object = try RequestObject(parsing: try await body(of: request), allowedKeys: Self.embeddingKeys)
-        try checkModel(object)
-        _ = try object.string("user")
-        let format = try object.string("encoding_format") ?? "float"
-        guard format == "float" || format == "base64" else {
-            throw APIError.invalid("encoding_format must be \"float\" or \"base64\", got \(format.quotedForMessage)",
-                                   param: "encoding_format")
-        }
         let dimension = served.model.architecture.embeddingDimension
-        if let dimensions = try object.integer("dimensions", in: 1...Int(Int32.max)), dimensions != dimension {
-            throw APIError.invalid("this model's embeddings have \(dimension) dimensions; dimensions \(dimensions) is not supported",
-                                   param: "dimensions")
-        }
-        let inputs = try parseInputs(object["input"])
+        let parsed = try EmbeddingsRequest(body: try await body(of: request), configuration: configuration,
+                                           embeddingDimension: dimension)
+        let format = parsed.format
+        let inputs = parsed.inputs
         let vectors = try await embed(inputs, with: served)
         var text = #"{"object":"list","data":["#
-        text.reserveCapacity(vectors.rows * (format == "float" ? dimension * 12 : dimension * 6) + 256)
+        text.reserveCapacity(vectors.rows * (format == .float ? dimension * 12 : dimension * 6) + 256)
         for row in 0..<vectors.rows {
             if row > 0 { text += "," }
             text += #"{"object":"embedding","index":\#(row),"embedding":"#
             try vectors.tensor.withUnsafeBufferPointer { (scalars) throws(APIError) in
                 let values = UnsafeBufferPointer(rebasing: scalars[(row * dimension)..<((row + 1) * dimension)])
-                if format == "base64" {
+                if format == .base64 {
                     text += "\"" + Self.base64(values) + "\""
                 } else {
                     try Self.appendFloats(values, to: &text)
@@ -55,84 +39,6 @@ extension Routes {
         }
         text += #"],"model":\#(configuration.modelName.jsonLiteral),"usage":{"prompt_tokens":\#(vectors.tokens),"total_tokens":\#(vectors.tokens)}}"#
         return Self.json(text)
-    }
-
-    /// Reads `input`: strictly typed, at most ``ServerConfiguration/maximumInputs`` items,
-    /// each text at most ``ServerConfiguration/maximumTextBytes``, images decoded here (within
-    /// the per-image and per-request pixel limits).
-    func parseInputs(_ input: JSONValue?) throws(APIError) -> [EmbeddingInput] {
-        guard let input else { throw APIError.invalid("input is required", param: "input", code: "missing_parameter") }
-        switch input {
-        case let .string(text):
-            try checkText(text, param: "input")
-            return [.text(text)]
-        case let .array(items):
-            guard !items.isEmpty else { throw APIError.invalid("input must not be an empty array", param: "input") }
-            guard items.count <= configuration.maximumInputs else {
-                throw APIError.tooLarge("input has \(items.count) items, more than the limit of \(configuration.maximumInputs)",
-                                        param: "input", code: "too_many_inputs")
-            }
-            var inputs: [EmbeddingInput] = []
-            inputs.reserveCapacity(items.count)
-            var budget = configuration.maximumRequestPixelCount
-            for (index, item) in items.enumerated() {
-                inputs.append(try parseInput(item, param: "input[\(index)]", budget: &budget))
-            }
-            return inputs
-        default:
-            throw APIError.invalid("input must be a string or an array, not \(input.kindName)", param: "input", code: "invalid_type")
-        }
-    }
-
-    private func parseInput(_ item: JSONValue, param: String, budget: inout Int) throws(APIError) -> EmbeddingInput {
-        switch item {
-        case let .string(text):
-            try checkText(text, param: param)
-            return .text(text)
-        case let .object(members):
-            guard let kind = members["type"] else {
-                throw APIError.invalid("\(param) needs a \"type\": \"text\" or \"image\"", param: "\(param).type",
-                                       code: "missing_parameter")
-            }
-            switch try kind.string(param: "\(param).type") {
-            case "text":
-                try Self.checkKeys(members, allowed: ["type", "text"], param: param)
-                guard let value = members["text"] else {
-                    throw APIError.invalid("\(param).text is required", param: "\(param).text", code: "missing_parameter")
-                }
-                let text = try value.string(param: "\(param).text")
-                try checkText(text, param: "\(param).text")
-                return .text(text)
-            case "image":
-                try Self.checkKeys(members, allowed: ["type", "image"], param: param)
-                guard let value = members["image"] else {
-                    throw APIError.invalid("\(param).image is required", param: "\(param).image", code: "missing_parameter")
-                }
-                return .image(try images.image(from: try value.string(param: "\(param).image"), param: "\(param).image",
-                                               budget: &budget))
-            case let other:
-                throw APIError.invalid("\(param).type must be \"text\" or \"image\", got \(other.quotedForMessage)",
-                                       param: "\(param).type")
-            }
-        default:
-            throw APIError.invalid("\(param) must be a string or an object {\"type\": \"image\", \"image\": ...}, not \(item.kindName)",
-                                   param: param, code: "invalid_type")
-        }
-    }
-
-    static func checkKeys(_ members: [String: JSONValue], allowed: Set<String>, param: String) throws(APIError) {
-        if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw APIError.invalid("unknown field \(unknown.quotedForMessage) in \(param)", param: "\(param).\(unknown)",
-                                   code: "unknown_parameter")
-        }
-    }
-
-    func checkText(_ text: String, param: String) throws(APIError) {
-        let bytes = text.utf8.count
-        guard bytes <= configuration.maximumTextBytes else {
-            throw APIError.tooLarge("\(param) has \(bytes) bytes, more than the limit of \(configuration.maximumTextBytes)",
-                                    param: param, code: "text_too_long")
-        }
     }
 
     /// The embeddings of `inputs` in order, `[inputs.count, dimension]`, and the texts' token count.

@@ -10,13 +10,11 @@ struct Routes: Sendable {
     let configuration: ServerConfiguration
     let state: ServerState
     let metrics: ServerMetrics
-    let images: RequestImageDecoder
 
     init(configuration: ServerConfiguration, state: ServerState, metrics: ServerMetrics) {
         self.configuration = configuration
         self.state = state
         self.metrics = metrics
-        images = RequestImageDecoder(maximumPixelCount: configuration.maximumPixelCount)
     }
 
     /// Registers every route on `router`: the open ones, then `/v1` behind the API key (when
@@ -83,15 +81,6 @@ struct Routes: Sendable {
                                     param: "model", code: "model_not_found")
         }
         return try Self.encoded(ModelEntry(id: id))
-    }
-
-    /// Checks a request's optional `model` field against the served model.
-    func checkModel(_ object: RequestObject) throws(APIError) {
-        guard let name = try object.string("model") else { return }
-        guard name == configuration.modelName else {
-            throw APIError.notFound("no model \(name.quotedForMessage); this server serves \(configuration.modelName.quotedForMessage)",
-                                    param: "model", code: "model_not_found")
-        }
     }
 
     // MARK: - Helpers
