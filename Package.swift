@@ -190,6 +190,8 @@ if Context.environment["CLIP_FUZZ"] != nil {
         ("FuzzImage", ["ImageProcessing"]),
         ("FuzzNumpy", ["SafeTensors"]),
         ("FuzzEmbeddingIndex", ["CLIP", "PhotoLibrary"]),
+        // Needs `--traits Server` (Fuzz/run.sh passes it for this harness).
+        ("FuzzServerRequest", ["CLIP", "CLIPServer", "CLIPSupport"]),
     ]
     package.targets.append(.target(name: "CFuzzing", path: "Fuzz/Sources/CFuzzing"))
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzing"], path: "Fuzz/Sources/FuzzSupport"))

@@ -121,4 +121,23 @@ manifest = json.dumps({"format": "swift-clip.embedding-shard.v1", "shard": 0, "s
 records = b"".join(json.dumps({"path": p, "size": 10, "modified_ns": 5, "sha256": "ab" * 32, "error": None}).encode() + b"\n"
                    for p in identifiers)
 put("FuzzEmbeddingIndex", "1-shard", b"\x01" + struct.pack("<HH", len(manifest), len(records)) + manifest + records + npy(vectors))
+
+# FuzzServerRequest: selector (bits 0-1 the route: 0 embeddings, 1 classify, 2 search; bit 2 the
+# server's default limits, else small ones) + a JSON body with small images in base64.
+import base64
+png = base64.b64encode((FIX / "ImageProcessingTests/Fixtures/images/grayalpha_90x70.png").read_bytes()).decode()
+jpeg = base64.b64encode((FIX / "ImageProcessingTests/Fixtures/images/jpeg_gray_odd.jpg").read_bytes()).decode()
+bomb = base64.b64encode((FIX / "ImageProcessingTests/Fixtures/images/bomb_30000x30000.png").read_bytes()).decode()
+def request(selector, body):
+    return bytes([selector]) + json.dumps(body, ensure_ascii=False).encode()
+put("FuzzServerRequest", "0-text", request(0, {"input": "a photo of a cat"}))
+put("FuzzServerRequest", "0-mixed", request(4, {"model": "clip-fuzz", "encoding_format": "base64", "dimensions": 512, "user": "u",
+    "input": ["a dog", {"type": "text", "text": "caf\u00e9 \U0001F600"}, {"type": "image", "image": "data:image/jpeg;base64," + jpeg}]}))
+put("FuzzServerRequest", "0-image-small", request(0, {"input": [{"type": "image", "image": jpeg}, {"type": "image", "image": png}]}))
+put("FuzzServerRequest", "0-bomb", request(4, {"input": [{"type": "image", "image": bomb}]}))
+put("FuzzServerRequest", "1-classify", request(5, {"image": "data:image/png;base64," + png, "labels": ["cat", "dog", "a {} b"],
+    "templates": ["a photo of a {}.", "{} {}"], "top": 2, "model": "clip-fuzz"}))
+put("FuzzServerRequest", "1-classify-small", request(1, {"image": jpeg, "labels": ["cat", "dog"]}))
+put("FuzzServerRequest", "2-search-text", request(2, {"text": "a red car", "top": 5}))
+put("FuzzServerRequest", "2-search-image", request(6, {"image": "data:image/jpeg;base64," + jpeg}))
 print("seeds written to", SEEDS)

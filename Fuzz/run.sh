@@ -3,8 +3,10 @@
 # given time, two at a time (one per core), from the committed seeds (Fuzz/Seeds) plus the
 # test fixtures listed below. See Fuzz/README.md.
 #
-#   Fuzz/run.sh [--seconds N] [--parallel P] [--build-only] [HARNESS ...]   (default: all, 60 s each)
+#   Fuzz/run.sh [--seconds N] [--parallel P] [--build-only] [HARNESS[:SECONDS] ...]
 #
+# Default: every harness, 60 s each; HARNESS:SECONDS gives one harness its own time (to top a
+# harness up to a total, say).
 # Work files go to .build-fuzz/: corpus/<harness> (grows across runs), artifacts/<harness>
 # (crash-*, leak-*, timeout-*, oom-* inputs), logs/<harness>.log; a summary line per harness
 # (CPU seconds, executions, coverage edges and features, artifacts) is printed at the end and
@@ -20,11 +22,12 @@ while [ $# -gt 0 ]; do
         --seconds) seconds=$2; shift 2 ;;
         --parallel) parallel=$2; shift 2 ;;
         --build-only) build_only=true; shift ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) harnesses+=("$1"); shift ;;
     esac
 done
-all=(FuzzSafeTensors FuzzShardIndex FuzzJSON FuzzVocabulary FuzzSentencePiece FuzzTokenizer FuzzImage FuzzNumpy FuzzEmbeddingIndex)
+all=(FuzzSafeTensors FuzzShardIndex FuzzJSON FuzzVocabulary FuzzSentencePiece FuzzTokenizer FuzzImage FuzzNumpy FuzzEmbeddingIndex
+     FuzzServerRequest)
 [ ${#harnesses[@]} -eq 0 ] && harnesses=("${all[@]}")
 work=.build-fuzz
 mkdir -p "$work/corpus" "$work/artifacts" "$work/logs"
@@ -38,22 +41,34 @@ fixture_seeds() {
     esac
 }
 
+# The server's harness needs the `Server` trait (Hummingbird, NIO): it gets its own build folder,
+# so that the other harnesses are not rebuilt with the trait's condition.
+build_options() {
+    if [ "$1" = FuzzServerRequest ]; then echo "--scratch-path $work/build-server --traits Server"
+    else echo "--scratch-path $work/build"; fi
+}
+
 export CLIP_FUZZ=1
-for harness in "${harnesses[@]}"; do
+for entry in "${harnesses[@]}"; do
+    harness=${entry%%:*}
     echo "building $harness" >&2
-    swift build -c release --scratch-path "$work/build" --product "$harness" \
+    # shellcheck disable=SC2046
+    swift build -c release $(build_options "$harness") --product "$harness" \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld \
         -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3 >&2
 done
 $build_only && exit 0
-bin=$(swift build -c release --scratch-path "$work/build" --show-bin-path)
 
 run_one() {
-    local harness=$1
+    local harness=${1%%:*} seconds=$seconds
+    [ "$1" != "$harness" ] && seconds=${1#*:}
     local corpus=$work/corpus/$harness artifacts=$work/artifacts/$harness log=$work/logs/$harness.log
     mkdir -p "$corpus" "$artifacts"
     [ -d "Fuzz/Seeds/$harness" ] && cp -n Fuzz/Seeds/"$harness"/* "$corpus"/ 2>/dev/null || true
     for seed in $(fixture_seeds "$harness"); do cp -n "$seed" "$corpus/fixture-$(basename "$seed")"; done
+    local bin
+    # shellcheck disable=SC2046
+    bin=$(swift build -c release $(build_options "$harness") --show-bin-path)
     local max_len=65536
     [ "$harness" = FuzzTokenizer ] && max_len=4096   # texts longer than this only repeat words
     local dict=()
