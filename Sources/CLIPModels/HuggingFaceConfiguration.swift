@@ -215,8 +215,8 @@ public struct HuggingFaceCLIPConfiguration: Codable, Sendable, Equatable {
     /// Reads and decodes `config.json`.
     public init(contentsOf url: URL) throws(CLIPModelError) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .missingFile(path: url.path, reason: "cannot be read")
+        do { data = try BoundedFile.contents(of: url, limit: BoundedFile.configurationLimit) } catch {
+            throw configurationReadError(error, url)
         }
         self = try decodeConfiguration(HuggingFaceCLIPConfiguration.self, from: data, file: url.lastPathComponent)
     }

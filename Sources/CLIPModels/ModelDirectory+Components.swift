@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 import ImageProcessing
 import TextTokenizer
@@ -67,8 +68,8 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func read(_ url: URL) throws(TextTokenizerError) -> Data {
-        do { return try Data(contentsOf: url) } catch {
-            throw .unreadableFile(path: url.path, reason: error.localizedDescription)
+        do { return try BoundedFile.contents(of: url, limit: BoundedFile.configurationLimit) } catch {
+            throw .unreadableFile(path: url.path, reason: "\(error)")
         }
     }
 
@@ -246,9 +247,9 @@ extension CLIPModelDirectory {
 
     private static func readFile(_ url: URL) throws(ImageProcessingError) -> Data {
         do {
-            return try Data(contentsOf: url)
+            return try BoundedFile.contents(of: url, limit: BoundedFile.configurationLimit)
         } catch {
-            throw .fileUnreadable(path: url.path, reason: "\(error.localizedDescription)")
+            throw .fileUnreadable(path: url.path, reason: "\(error)")
         }
     }
 }

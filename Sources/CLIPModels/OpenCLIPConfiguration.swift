@@ -426,8 +426,17 @@ public struct OpenCLIPConfiguration: Codable, Sendable, Equatable {
 
     /// The bytes of `url`.
     static func read(_ url: URL) throws(CLIPModelError) -> Data {
-        do { return try Data(contentsOf: url) } catch {
-            throw .missingFile(path: url.path, reason: "cannot be read")
+        do { return try BoundedFile.contents(of: url, limit: BoundedFile.configurationLimit) } catch {
+            throw configurationReadError(error, url)
         }
+    }
+}
+
+/// The error for a configuration file that `BoundedFile` did not read: too large is
+/// `.unsupportedArchitecture`, anything else `.missingFile`, both naming the file.
+func configurationReadError(_ error: BoundedFileError, _ url: URL) -> CLIPModelError {
+    switch error {
+    case .tooLarge: return .unsupportedArchitecture(file: url.path, reason: "\(error) for a configuration")
+    case .notARegularFile, .unreadable: return .missingFile(path: url.path, reason: "cannot be read: \(error)")
     }
 }

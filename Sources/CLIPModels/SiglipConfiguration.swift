@@ -238,8 +238,8 @@ public struct HuggingFaceSiglipConfiguration: Codable, Sendable, Equatable {
 ///   "siglip2") and other model types; the decoders' errors otherwise.
 func huggingFaceArchitecture(contentsOf url: URL) throws(CLIPModelError) -> CLIPArchitecture {
     let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw .missingFile(path: url.path, reason: "cannot be read")
+    do { data = try BoundedFile.contents(of: url, limit: BoundedFile.configurationLimit) } catch {
+        throw configurationReadError(error, url)
     }
     let file = url.lastPathComponent
     struct ModelTypeProbe: Decodable {

@@ -1,4 +1,5 @@
 import CLIP
+import CLIPSupport
 import Foundation
 
 /// Which part of a file list one worker embeds: shard `index` of `count` (0-based), the
@@ -372,8 +373,12 @@ public enum EmbeddingShards {
 
     static func readManifest(_ url: URL) throws(PhotoIndexError) -> Manifest {
         let manifest: Manifest
+        let data: Data
+        do { data = try BoundedFile.contents(of: url, limit: BoundedFile.configurationLimit) } catch {
+            throw .invalidShardFile(path: url.path, reason: "cannot read: \(error)")
+        }
         do {
-            manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url))
+            manifest = try JSONDecoder().decode(Manifest.self, from: data)
         } catch {
             throw .invalidShardFile(path: url.path, reason: "not a shard manifest: \(error)")
         }

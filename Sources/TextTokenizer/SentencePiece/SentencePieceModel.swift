@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// A SentencePiece model (`spiece.model`, `tokenizer.model`: a serialized
@@ -128,9 +129,9 @@ public struct SentencePieceModel: Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try BoundedFile.contents(of: url, limit: BoundedFile.vocabularyLimit)
         } catch {
-            throw TextTokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
+            throw TextTokenizerError.unreadableFile(path: url.path, reason: "\(error)")
         }
         try self.init(data: data, path: url.path)
     }

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// SigLIP's text tokenizer: transformers 5.24's `SiglipTokenizer` (as
@@ -93,9 +94,9 @@ public struct SiglipTokenizer: TextTokenizing {
         if let settingsURL {
             let data: Data
             do {
-                data = try Data(contentsOf: settingsURL)
+                data = try BoundedFile.contents(of: settingsURL, limit: BoundedFile.configurationLimit)
             } catch {
-                throw TextTokenizerError.unreadableFile(path: settingsURL.path, reason: error.localizedDescription)
+                throw TextTokenizerError.unreadableFile(path: settingsURL.path, reason: "\(error)")
             }
             settings = try SiglipTokenizerSettings(data: data, path: settingsURL.path)
         }

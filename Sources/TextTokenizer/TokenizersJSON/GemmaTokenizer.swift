@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 /// Gemma's tokenizer as SigLIP 2 uses it: BPE with byte fallback from a Hugging Face
@@ -50,9 +51,9 @@ public struct GemmaTokenizer: TextTokenizing {
                 lowercases: Bool = false) throws(TextTokenizerError) {
         let data: Data
         do {
-            data = try Data(contentsOf: tokenizerJSON)
+            data = try BoundedFile.contents(of: tokenizerJSON, limit: BoundedFile.vocabularyLimit)
         } catch {
-            throw .unreadableFile(path: tokenizerJSON.path, reason: error.localizedDescription)
+            throw .unreadableFile(path: tokenizerJSON.path, reason: "\(error)")
         }
         try self.init(tokenizerJSONData: data, path: tokenizerJSON.path, settings: settings, contextLength: contextLength,
                       lowercases: lowercases)

@@ -1,3 +1,4 @@
+import CLIPSupport
 import Foundation
 
 // The file formats a `CLIPVocabulary` is read from.
@@ -150,9 +151,9 @@ extension CLIPVocabulary {
 
     static func readFile(_ url: URL) throws -> [UInt8] {
         do {
-            return [UInt8](try Data(contentsOf: url))
+            return [UInt8](try BoundedFile.contents(of: url, limit: BoundedFile.vocabularyLimit))
         } catch {
-            throw TextTokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
+            throw TextTokenizerError.unreadableFile(path: url.path, reason: "\(error)")
         }
     }
 
