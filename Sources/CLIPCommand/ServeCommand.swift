@@ -50,6 +50,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The most inputs of one /v1/embeddings request (413 above).", valueName: "n"))
     var maxInputs = 256
 
+    @Option(name: .long, help: ArgumentHelp("The most /v1 requests served at once; beyond, requests answer 429.", valueName: "n"))
+    var maxConcurrentRequests = 64
+
     @Option(name: .long, help: ArgumentHelp("Seconds a request may take before it answers 503 timeout.", valueName: "seconds"))
     var timeout = 60.0
 
@@ -73,6 +76,7 @@ struct ServeCommand: ParsableCommand {
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty") }
         for (name, value) in [("--max-body-bytes", maxBodyBytes), ("--max-pixels", maxPixels),
                               ("--max-request-pixels", maxRequestPixels), ("--max-inputs", maxInputs),
+                              ("--max-concurrent-requests", maxConcurrentRequests),
                               ("--batch-size", batchSize), ("--queue-capacity", queueCapacity)] where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
@@ -103,6 +107,7 @@ struct ServeCommand: ParsableCommand {
             indexURL: index.map { URL(fileURLWithPath: $0) }, maximumBodyBytes: maxBodyBytes, maximumPixelCount: maxPixels,
             maximumRequestPixelCount: maxRequestPixels,
             maximumInputs: maxInputs, requestTimeout: .milliseconds(Int64((timeout * 1000).rounded())),
+            maximumConcurrentRequests: maxConcurrentRequests,
             batching: .init(maxBatchSize: batchSize, maxWait: .microseconds(Int64((batchWait * 1000).rounded())),
                             queueCapacity: queueCapacity))
         // Resolved (and downloaded, for a Hub id) before binding; opened after.

@@ -4,6 +4,7 @@ import CLIPSupport
 import Foundation
 import Hummingbird
 import PhotoLibrary
+import Synchronization
 
 /// The routes of the server, over a ``ServerState`` (see ``ModelServer`` for the list).
 struct Routes: Sendable {
@@ -28,6 +29,7 @@ struct Routes: Sendable {
 
         let v1 = router.group("/v1")
         if let key = configuration.apiKey { v1.add(middleware: APIKeyMiddleware(key: key)) }
+        v1.add(middleware: ConcurrencyLimitMiddleware(limit: configuration.maximumConcurrentRequests))
         v1.get("/models") { _, _ in try self.models() }
         v1.get("/models/:id") { _, context in try self.model(id: context.parameters.get("id") ?? "") }
         v1.post("/embeddings") { request, _ in try await self.bounded { try await self.embeddings(request) } }
@@ -174,6 +176,28 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
             difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
         }
         return difference == 0
+    }
+}
+
+/// At most `limit` `/v1` requests at once: one more is answered 429 `too_many_requests` at once,
+/// before its body is read, and holds nothing.
+struct ConcurrencyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    final class Counter: Sendable {
+        let inFlight = Atomic<Int>(0)
+    }
+
+    let limit: Int
+    let counter = Counter()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let (_, inFlight) = counter.inFlight.add(1, ordering: .relaxed)
+        defer { counter.inFlight.subtract(1, ordering: .relaxed) }
+        guard inFlight <= limit else {
+            throw APIError(status: .tooManyRequests,
+                           message: "the server is serving its limit of \(limit) requests at once; retry later",
+                           code: "too_many_requests", headers: [.retryAfter: "1"])
+        }
+        return try await next(request, context)
     }
 }
 

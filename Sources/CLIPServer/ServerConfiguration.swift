@@ -35,6 +35,9 @@ public struct ServerConfiguration: Sendable {
     public var maximumTop: Int
     /// How long a request may take before it is cancelled with 503 `timeout`.
     public var requestTimeout: Duration
+    /// The most `/v1/…` requests served at once (429 `too_many_requests` beyond, before the body
+    /// is read), so that request bodies in memory stay below this × ``maximumBodyBytes``.
+    public var maximumConcurrentRequests: Int
     /// How many zero-shot classifiers (label embeddings per label set and templates) are kept.
     public var classifierCacheSize: Int
     /// The batching of model calls (`EmbeddingBatcher.Configuration`).
@@ -46,7 +49,7 @@ public struct ServerConfiguration: Sendable {
         indexURL: URL? = nil, maximumBodyBytes: Int = 32 << 20, maximumPixelCount: Int = 50_000_000,
         maximumRequestPixelCount: Int = 100_000_000,
         maximumInputs: Int = 256, maximumTextBytes: Int = 65536, maximumCaptions: Int = 4096, maximumTop: Int = 1000,
-        requestTimeout: Duration = .seconds(60), classifierCacheSize: Int = 16,
+        requestTimeout: Duration = .seconds(60), maximumConcurrentRequests: Int = 64, classifierCacheSize: Int = 16,
         batching: EmbeddingBatcher.Configuration = .init()
     ) {
         self.host = host
@@ -62,6 +65,7 @@ public struct ServerConfiguration: Sendable {
         self.maximumCaptions = maximumCaptions
         self.maximumTop = maximumTop
         self.requestTimeout = requestTimeout
+        self.maximumConcurrentRequests = maximumConcurrentRequests
         self.classifierCacheSize = classifierCacheSize
         self.batching = batching
     }

@@ -167,6 +167,28 @@ import Testing
         }
     }
 
+    @Test func requestsBeyondTheConcurrencyLimitAnswer429() async throws {
+        // One request in flight at most; a lone input waits up to 30 s for its batch, so the
+        // first request is still being served while the second arrives.
+        var configuration = ServerConfiguration(modelName: "mini-clip", requestTimeout: .seconds(3), maximumConcurrentRequests: 1)
+        configuration.batching = .init(maxBatchSize: 32, maxWait: .seconds(30), queueCapacity: 64)
+        try await withServer(configuration) { client, served in
+            async let first = client.post("/v1/embeddings", #"{"input": "a red star"}"#)
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            while served.batcher.queuedInputs == 0, clock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(served.batcher.queuedInputs == 1)
+            let second = try await client.post("/v1/embeddings", #"{"input": "a blue heart"}"#)
+            #expect(second.status == .tooManyRequests)
+            #expect(second.error.code == "too_many_requests")
+            #expect(second.headers[.retryAfter] == "1")
+            // The first ends (by its timeout) and frees its place.
+            #expect(try await first.status == .serviceUnavailable)
+            let open = try await client.get("/v1/models")
+            #expect(open.status == .ok)
+        }
+    }
+
     @Test func slowRequestTimesOut() async throws {
         var configuration = ServerConfiguration(modelName: "mini-clip", requestTimeout: .milliseconds(100))
         // A lone input waits 30 s for others to join its batch: far past the timeout.
