@@ -87,6 +87,9 @@ public struct APIError: Error, HTTPResponseError, Equatable, CustomStringConvert
     static let shuttingDown = APIError(
         status: .serviceUnavailable, message: "the server is shutting down", code: "shutting_down")
 
+    /// 503 for work stopped because its request was cancelled (timed out, or its client left).
+    static let cancelled = APIError(status: .serviceUnavailable, message: "the request was cancelled", code: "cancelled")
+
     /// 503 when a request takes longer than ``ServerConfiguration/requestTimeout``.
     static func timeout(_ limit: Duration) -> APIError {
         APIError(status: .serviceUnavailable, message: "the request took longer than \(limit.secondsText) and was cancelled",

@@ -169,7 +169,8 @@ struct RequestReader {
 
     /// Reads `input`: strictly typed, at most ``ServerConfiguration/maximumInputs`` items,
     /// each text at most ``ServerConfiguration/maximumTextBytes``, images decoded here (within
-    /// the per-image and per-request pixel limits).
+    /// the per-image and per-request pixel limits). In a cancelled task (the request timed out)
+    /// it stops before the next item: 503 `cancelled`.
     func inputs(_ input: JSONValue?) throws(APIError) -> [EmbeddingInput] {
         guard let input else { throw APIError.invalid("input is required", param: "input", code: "missing_parameter") }
         switch input {
@@ -186,6 +187,8 @@ struct RequestReader {
             inputs.reserveCapacity(items.count)
             var budget = configuration.maximumRequestPixelCount
             for (index, item) in items.enumerated() {
+                // Past the request's timeout the rest is not decoded.
+                if Task.isCancelled { throw APIError.cancelled }
                 inputs.append(try readItem(item, param: "input[\(index)]", budget: &budget))
             }
             return inputs

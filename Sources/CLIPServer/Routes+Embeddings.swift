@@ -46,6 +46,7 @@ extension Routes {
         var tokenIDs: [[Int]] = [], textRows: [Int] = []
         var pictures: [RGBImage] = [], imageRows: [Int] = []
         for (row, input) in inputs.enumerated() {
+            if Task.isCancelled { throw APIError.cancelled }
             switch input {
             case let .text(text):
                 guard let tokenizer = served.model.tokenizer else {

@@ -115,7 +115,7 @@ struct Routes: Sendable {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw tooLarge
         } catch is CancellationError {
-            throw APIError(status: .serviceUnavailable, message: "the request was cancelled", code: "cancelled")
+            throw APIError.cancelled
         } catch {
             throw APIError.invalid("the request body could not be read: \(error)", param: nil, code: "invalid_body")
         }
@@ -258,7 +258,7 @@ enum ModelCallError {
             case .emptyInput: return .invalid("\(error)", param: param, code: "empty_input")
             }
         case is CancellationError:
-            return APIError(status: .serviceUnavailable, message: "the request was cancelled", code: "cancelled")
+            return APIError.cancelled
         case let CLIPModelError.imageProcessing(inner, _):
             return .invalid("the image could not be preprocessed: \(inner)", param: param, code: "invalid_image")
         case let error as CLIPError:

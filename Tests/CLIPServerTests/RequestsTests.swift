@@ -144,6 +144,24 @@ struct RequestsTests {
         }
     }
 
+    @Test func aCancelledRequestStopsBeforeDecodingItsInputs() async {
+        let body = Self.body(#"{"input": [{"type": "image", "image": "\#(Self.jpeg)"}, "a"]}"#)
+        let outcome = await Task { () -> String in
+            withUnsafeCurrentTask { $0?.cancel() }
+            do {
+                _ = try EmbeddingsRequest(body: body, configuration: Self.configuration, embeddingDimension: 8)
+                return "read"
+            } catch let error as APIError {
+                return "\(error.status.code) \(error.code)"
+            } catch {
+                return "\(error)"
+            }
+        }.value
+        #expect(outcome == "503 cancelled")
+        // Not cancelled, the same body is read.
+        #expect(throws: Never.self) { try EmbeddingsRequest(body: body, configuration: Self.configuration, embeddingDimension: 8) }
+    }
+
     /// The fuzzer's committed seeds (Fuzz/Seeds/FuzzServerRequest, made by Fuzz/make_seeds.py)
     /// read as the harness reads them: the first byte picks the route (bits 0–1) and the limits
     /// (bit 2 set: the server's defaults; else the harness's small ones). Each seed is either
