@@ -20,6 +20,11 @@ public struct HubConfiguration: Sendable, Equatable {
     public var timeout: TimeInterval
     /// How many times a download that stopped mid-file is resumed before giving up.
     public var resumeAttempts: Int
+    /// The most bytes kept of a file whose size neither the Hub's metadata nor the response
+    /// announces (past it the download stops with `ModelHubError.invalidResponse` and its partial
+    /// file is removed). The Hub announces the size of every LFS file; files it stores without
+    /// LFS are small. Default 1 GiB.
+    public var maximumUnannouncedFileBytes: Int64
 
     /// - Parameters:
     ///   - cacheDirectory: the hub cache (e.g. `~/.cache/huggingface/hub`).
@@ -28,14 +33,17 @@ public struct HubConfiguration: Sendable, Equatable {
     ///   - token: an access token for private or gated repositories.
     ///   - timeout: idle timeout in seconds.
     ///   - resumeAttempts: retries of an interrupted download.
+    ///   - maximumUnannouncedFileBytes: the cap on a file of unannounced size.
     public init(cacheDirectory: URL, endpoint: URL = HubConfiguration.defaultEndpoint, isOffline: Bool = false,
-                token: String? = nil, timeout: TimeInterval = 30, resumeAttempts: Int = 5) {
+                token: String? = nil, timeout: TimeInterval = 30, resumeAttempts: Int = 5,
+                maximumUnannouncedFileBytes: Int64 = 1 << 30) {
         self.cacheDirectory = cacheDirectory
         self.endpoint = endpoint
         self.isOffline = isOffline
         self.token = token
         self.timeout = timeout
         self.resumeAttempts = resumeAttempts
+        self.maximumUnannouncedFileBytes = maximumUnannouncedFileBytes
     }
 
     /// The configuration huggingface_hub would use in `environment`:

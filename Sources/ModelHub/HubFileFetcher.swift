@@ -272,7 +272,8 @@ struct HubFileFetcher: Sendable {
             var request = request(url, method: "GET")
             if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
             let writer = try PartialFileWriter(url: partial, offset: offset, repository: repositoryName, file: file,
-                                               expectedSize: expectedSize, progress: progress)
+                                               expectedSize: expectedSize,
+                                               unannouncedLimit: configuration.maximumUnannouncedFileBytes, progress: progress)
             let exchange = transport.send(
                 request,
                 prepare: { head throws(ModelHubError) in try writer.begin(head) },
@@ -301,6 +302,8 @@ struct HubFileFetcher: Sendable {
             }
             if expectedSize == nil { expectedSize = writer.announcedTotal }
             if let failure = exchange.failure {
+                // Bytes past the cap for an unannounced size are not worth resuming from.
+                if writer.exceededUnannouncedLimit { try? FileManager.default.removeItem(at: partial) }
                 guard case .network = failure else { throw failure }
                 if writer.bytesWritten > 0 { failuresWithoutProgress = 0 } else { failuresWithoutProgress += 1 }
                 if failuresWithoutProgress <= configuration.resumeAttempts { continue }
@@ -347,24 +350,30 @@ private final class PartialFileWriter: @unchecked Sendable {
     private let file: String
     private let progress: HubProgressHandler?
     private let expectedSize: Int64?
+    private let unannouncedLimit: Int64
     private var offset: Int64
+    private var responseURL = ""
     private var descriptor: Int32 = -1
     private(set) var bytesWritten: Int64 = 0
     private(set) var announcedTotal: Int64?
+    /// Whether the body went past `unannouncedLimit` with no size announced.
+    private(set) var exceededUnannouncedLimit = false
 
-    init(url: URL, offset: Int64, repository: String, file: String, expectedSize: Int64?,
+    init(url: URL, offset: Int64, repository: String, file: String, expectedSize: Int64?, unannouncedLimit: Int64,
          progress: HubProgressHandler?) throws(ModelHubError) {
         self.url = url
         self.offset = offset
         self.repository = repository
         self.file = file
         self.expectedSize = expectedSize
+        self.unannouncedLimit = unannouncedLimit
         self.progress = progress
     }
 
     func begin(_ head: HTTPResponseHead) throws(ModelHubError) {
         lock.lock()
         defer { lock.unlock() }
+        responseURL = head.url.absoluteString
         if head.status == 206 {
             // Content-Range: bytes <first>-<last>/<total>
             guard let range = head.header("Content-Range"), let parsed = Self.parseContentRange(range), parsed.first == offset else {
@@ -420,6 +429,12 @@ private final class PartialFileWriter: @unchecked Sendable {
         let total = expectedSize ?? announcedTotal
         if let total, offset + bytesWritten > total {
             throw .sizeMismatch(file: file, expected: total, actual: offset + bytesWritten)
+        }
+        if total == nil, offset + bytesWritten > unannouncedLimit {
+            exceededUnannouncedLimit = true
+            throw .invalidResponse(url: responseURL,
+                                   reason: "\(file) has no announced size and is longer than the limit of \(unannouncedLimit) bytes "
+                                       + "for such a file (HubConfiguration.maximumUnannouncedFileBytes)")
         }
         progress?(HubDownloadProgress(repository: repository, file: file, completedBytes: offset + bytesWritten,
                                       totalBytes: total, isFinished: false))

@@ -35,6 +35,8 @@ package final class FakeHub: @unchecked Sendable {
     package var redirectStyle = RedirectStyle.relative
     package var sendsCommitHeader = true
     package var honorsRange = true
+    /// When false, files stored without LFS are served with no Content-Length (HEAD and GET).
+    package var announcesSizes = true
     var port: UInt16 = 0
 
     package init() {}
@@ -121,6 +123,7 @@ package final class FakeHub: @unchecked Sendable {
         if corrupted.contains(name), !body.isEmpty { body[body.startIndex + body.count / 2] ^= 0xFF }
         var response = TestResponse(status: 200, headers: ["ETag": "\"\(etag)\""], body: body, supportsRange: honorsRange)
         if let commit { response.headers["X-Repo-Commit"] = commit }
+        response.omitsLength = !announcesSizes
         if method == "GET", let drop = dropOnce.removeValue(forKey: name) { response.dropAfter = drop }
         return response
     }

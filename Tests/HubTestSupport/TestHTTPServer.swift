@@ -21,6 +21,8 @@ struct TestResponse: Sendable {
     var supportsRange = false
     /// Send the headers (with the full Content-Length) and only this many body bytes, then close.
     var dropAfter: Int?
+    /// Send no Content-Length: the body ends when the connection closes.
+    var omitsLength = false
 }
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 (ephemeral port) for tests: POSIX sockets, one
@@ -148,7 +150,7 @@ package final class TestHTTPServer: @unchecked Sendable {
                 headers["Content-Range"] = "bytes */\(response.body.count)"
             }
         }
-        if headers["Content-Length"] == nil { headers["Content-Length"] = "\(body.count)" }
+        if headers["Content-Length"] == nil, !response.omitsLength { headers["Content-Length"] = "\(body.count)" }
         headers["Connection"] = "close"
         let reasons = [200: "OK", 206: "Partial Content", 301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect",
                        401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 416: "Range Not Satisfiable"]

@@ -226,6 +226,34 @@ struct HubDownloadTests {
         #expect(manifestGets.map { $0.headers["range"] } == [nil, "bytes=10-"])
     }
 
+    @Test func aFileOfUnannouncedSizeIsCappedAndItsPartialFileRemoved() throws {
+        // manifest.json (16 bytes) and settings.json (3,000 bytes) are stored without LFS, and
+        // this server sends them with no Content-Length: only the cap bounds them.
+        let settings = patternData(3000)
+        let fixture = try HubFixture(["o/n": simpleRepository(["settings.json": settings])])
+        defer { fixture.finish() }
+        fixture.hub.announcesSizes = false
+        var configuration = hubConfiguration(fixture.cache, fixture.server)
+        configuration.maximumUnannouncedFileBytes = 1000
+        let id = try HubRepositoryID(parsing: "o/n")
+        do {
+            _ = try HubClient(configuration: configuration).modelDirectory(for: id, plan: testPlan)
+            Issue.record("a 3,000-byte file of unannounced size passed a cap of 1,000")
+        } catch {
+            guard case let .invalidResponse(url, reason) = error else { Issue.record("\(error)"); return }
+            #expect(url.hasSuffix("/settings.json"), "\(url)")
+            #expect(reason == "settings.json has no announced size and is longer than the limit of 1000 bytes for such a file (HubConfiguration.maximumUnannouncedFileBytes)")
+        }
+        let blobs = fixture.cache.appendingPathComponent("models--o--n/blobs")
+        let left = try FileManager.default.contentsOfDirectory(atPath: blobs.path)
+        #expect(!left.contains { $0.hasSuffix(".incomplete") }, "\(left)")
+        // With room for it, the same server's files download whole.
+        configuration.maximumUnannouncedFileBytes = 3000
+        let snapshot = try HubClient(configuration: configuration).modelDirectory(for: id, plan: testPlan)
+        try expectCachedFile(snapshot, "settings.json", equals: settings, etag: FakeHub.gitStyleETag(settings))
+        try expectCachedFile(snapshot, "manifest.json", equals: manifest, etag: FakeHub.gitStyleETag(manifest))
+    }
+
     @Test func resumesAPartialFileLeftByAnEarlierRunAndRecoversFromABadOne() throws {
         let digest = FakeHub.sha256(blob)
         for (prefix, honorsRange) in [(blob.prefix(5000), true), (blob.prefix(5000), false),
