@@ -28,6 +28,7 @@ if [ "$which" = address ] || [ "$which" = both ]; then
 fi
 if [ "$which" = thread ] || [ "$which" = both ]; then
     echo "== swift test --sanitize=thread" >&2
-    TSAN_OPTIONS=second_deadlock_stack=1 \
+    # CLIP_EXPECT_TSAN: a test checks that TensorCore found TSan's annotations in this process.
+    CLIP_EXPECT_TSAN=1 TSAN_OPTIONS=second_deadlock_stack=1 \
         swift test --sanitize=thread --scratch-path .build-tsan "$@"
 fi

@@ -103,6 +103,15 @@ import Testing
 
 // Serialized: the tests change the process's thread count.
 @Suite(.serialized) struct ComputeThreadsTests {
+    /// Scripts/test-sanitizers.sh sets CLIP_EXPECT_TSAN=1 for its ThreadSanitizer run: the
+    /// barrier annotations must then be found (else TSan would check the parallel loops without
+    /// them, and a missing symbol would pass unseen); in a plain run they must be absent.
+    @Test func threadSanitizerAnnotationsAreFoundExactlyUnderThreadSanitizer() {
+        let expected = ProcessInfo.processInfo.environment["CLIP_EXPECT_TSAN"] == "1"
+        #expect((ThreadSanitizerEdges.release != nil) == expected)
+        #expect((ThreadSanitizerEdges.acquire != nil) == expected)
+    }
+
     @Test("parallel runs every worker exactly once, at any thread count")
     func everyWorkerOnce() throws {
         let before = ComputeThreads.count
