@@ -73,6 +73,34 @@ static sc_codec_status fail(struct sc_png_decoder *decoder, char *message, size_
     return status;
 }
 
+/* libpng 1.6.39 allocates some chunks before the first IDAT (eXIf) at their declared length,
+ * before reading their data: a PNG of 200 bytes declaring a 1.2 GB eXIf chunk took 1.2 GB
+ * (found by Fuzz/FuzzImage). No chunk can hold more bytes than the data has left, so the chunks
+ * up to the first IDAT are checked here before libpng reads them (libpng reads nothing past
+ * the image data: no png_read_end). Writes the message and returns 0 for a chunk that does not
+ * fit; a truncated IDAT is left to libpng, which reads image data in pieces. */
+static int chunks_fit_before_image_data(const uint8_t *data, size_t size, char *message, size_t capacity) {
+    size_t offset = 8;
+    while (size - offset >= 8) {
+        const uint8_t *p = data + offset;
+        uint32_t length = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+        int is_idat = p[4] == 'I' && p[5] == 'D' && p[6] == 'A' && p[7] == 'T';
+        if (is_idat) return 1;
+        size_t left = size - offset - 8;
+        /* The chunk's data and its 4-byte CRC. */
+        if ((uint64_t)length + 4 > (uint64_t)left) {
+            char type[5];
+            for (int i = 0; i < 4; i++) type[i] = (p[4 + i] >= 0x20 && p[4 + i] < 0x7f) ? (char)p[4 + i] : '?';
+            type[4] = 0;
+            snprintf(message, capacity, "PNG chunk %s at byte %zu declares %u bytes, more than the %zu left in the data",
+                     type, offset, (unsigned)length, left >= 4 ? left - 4 : 0);
+            return 0;
+        }
+        offset += 12 + (size_t)length;
+    }
+    return 1;
+}
+
 sc_codec_status sc_png_open(const uint8_t *data, size_t size, int keep_alpha,
                             sc_png_decoder **out_decoder, sc_png_header *header,
                             char *message, size_t message_capacity) {
@@ -87,6 +115,7 @@ sc_codec_status sc_png_open(const uint8_t *data, size_t size, int keep_alpha,
         copy_message(message, message_capacity, "not a PNG signature");
         return SC_CODEC_CORRUPT;
     }
+    if (!chunks_fit_before_image_data(data, size, message, message_capacity)) return SC_CODEC_TRUNCATED;
 
     struct sc_png_decoder *decoder = calloc(1, sizeof *decoder);
     if (decoder == NULL) {
