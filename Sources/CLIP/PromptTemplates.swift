@@ -4,8 +4,8 @@ import CLIPModels
 /// label. Several templates are ensembled: each label's embedding is the normalized mean of its
 /// normalized caption embeddings (as open_clip's `build_zero_shot_classifier` does).
 public enum PromptTemplates {
-    /// The single template CLIP's paper used as its baseline: "a photo of a {}."
-    public static let photo = ["a photo of a {}."]
+    /// The single template CLIP's paper used as its baseline: "a photo of a {}." (CLIP's default).
+    public static let photo = ModelFamily.clip.descriptor.defaultTemplates
 
     /// A small general-purpose ensemble for photographs (written for this library).
     public static let general = [
@@ -20,16 +20,13 @@ public enum PromptTemplates {
     ]
 
     /// SigLIP's recommended template (from transformers' SigLIP documentation and the
-    /// zero-shot pipeline's SigLIP default): "This is a photo of {}."
-    public static let siglip = ["This is a photo of {}."]
+    /// zero-shot pipeline's SigLIP default): "This is a photo of {}." (SigLIP's default).
+    public static let siglip = ModelFamily.siglip.descriptor.defaultTemplates
 
-    /// The templates a classifier uses when none are given: ``photo`` for CLIP, ``siglip`` for
-    /// SigLIP.
+    /// The templates a classifier uses when none are given: the family's
+    /// (``FamilyDescriptor/defaultTemplates``; ``photo`` for CLIP, ``siglip`` for SigLIP).
     public static func `default`(for family: ModelFamily) -> [String] {
-        switch family {
-        case .clip: return photo
-        case .siglip: return siglip
-        }
+        family.descriptor.defaultTemplates
     }
 
     /// `template` with every `{}` replaced by `label` (a template without `{}` is used as is).

@@ -173,20 +173,14 @@ public struct ZeroShotClassifier: Sendable {
     /// Whether each image's probabilities sum to 1 over the labels: true for CLIP's softmax,
     /// false for SigLIP, whose sigmoid gives every label its own probability (an image may
     /// match several labels, or none).
-    public var probabilitiesSumToOne: Bool { model.logitBias == nil }
+    public var probabilitiesSumToOne: Bool { model.scoring.probabilitiesSumToOne }
 
     /// Ranks the labels for image embeddings (`[batch, embeddingDimension]`, L2-normalized).
     public func rank(imageEmbeddings: Tensor, topK: Int? = nil) throws -> [[Prediction]] {
         if let topK, topK < 1 { throw CLIPError.invalidTopK(topK) }
         let similarities = try imageEmbeddings.matmul(transposed: labelEmbeddings)   // [batch, labels]
-        let probabilities: Tensor
-        if let bias = model.logitBias {
-            // SigLIP: sigmoid(scale · cos + bias) per label, as transformers' logits_per_image.
-            let logits = similarities.scalars.map { model.logitScale * $0 + bias }
-            probabilities = try Tensor(shape: similarities.shape, scalars: logits.map { 1 / (1 + Foundation.exp(-$0)) })
-        } else {
-            probabilities = try similarities.scaled(by: model.logitScale).softmax()
-        }
+        // The model's scoring: CLIP's softmax over labels, SigLIP's sigmoid per label.
+        let probabilities = try model.scoring.probabilities(similarities: similarities)
         let count = labels.count, batch = imageEmbeddings.shape[0]
         let sims = similarities.scalars, probs = probabilities.scalars
         let keep = min(topK ?? count, count)

@@ -133,7 +133,7 @@ struct BenchCommand: ParsableCommand {
     static func promptIDs(for model: CLIPModel) -> [[Int]] {
         if let tokenizer = model.tokenizer { return tokenizer.tokenize(prompts) }
         let text = model.architecture.text
-        if text.family == .siglip {
+        if text.family.descriptor.padsTextToContext {
             return (0..<8).map { i in (0..<text.contextLength).map { ($0 * 31 + i * 7) % text.vocabularySize } }
         }
         let eot = text.endOfTextTokenID

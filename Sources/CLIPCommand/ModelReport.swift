@@ -25,20 +25,15 @@ struct ModelReport {
                          + "\(directory.weightsFile.lastPathComponent))")
         }
         let activation = v.activation == .quickGELU ? "QuickGELU" : v.activation == .geluTanh ? "tanh GELU" : "GELU"
-        switch a.family {
-        case .clip:
-            lines.append("architecture: " + (a.preset.map { $0.name(for: a) } ?? "custom CLIP ViT (\(activation))"))
-        case .siglip:
-            lines.append("architecture: SigLIP ViT (\(activation)), attention-pooling head, sigmoid scoring")
-        }
+        let family = a.family.descriptor
+        lines.append("architecture: " + (a.preset.map { $0.name(for: a) } ?? family.architectureDescription(activation: activation)))
         lines.append("vision: image \(a.vision.imageSize), patch \(a.vision.patchSize), width \(v.width), "
                      + "layers \(v.layers), heads \(v.heads), MLP \(v.mlpWidth), \(v.activation.rawValue), "
                      + "LayerNorm eps \(v.layerNormEpsilon)")
         lines.append("text: vocabulary \(a.text.vocabularySize), context \(a.text.contextLength), width \(t.width), "
                      + "layers \(t.layers), heads \(t.heads), MLP \(t.mlpWidth), \(t.activation.rawValue), "
                      + "LayerNorm eps \(t.layerNormEpsilon), "
-                     + (a.family == .clip ? "pooled at token \(a.text.endOfTextTokenID)"
-                        : "bidirectional, padded to \(a.text.contextLength), pooled at the last position"))
+                     + family.textPoolingDescription(a.text))
         lines.append("embedding dimension: \(a.embeddingDimension)")
         lines.append("dtype: \(dataType)")
         lines.append("parameters: \(a.parameterCount)")

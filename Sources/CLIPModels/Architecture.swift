@@ -9,20 +9,6 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case geluTanh = "gelu_pytorch_tanh"
 }
 
-/// The model family: how the towers are built, how they pool and how a similarity becomes a
-/// probability.
-public enum ModelFamily: String, Codable, Sendable, CaseIterable {
-    /// CLIP (OpenAI, OpenCLIP, transformers' `CLIPModel`): a class token, a pre-LayerNorm and a
-    /// projection in the image tower; a causal text tower pooled at the end-of-text token;
-    /// labels ranked by a softmax of `exp(logit_scale) · cos`.
-    case clip
-    /// SigLIP and fixed-resolution SigLIP 2 (transformers' `SiglipModel`): patch embedding with
-    /// bias and no class token, an attention-pooling head; a bidirectional text tower over
-    /// padded text, pooled at its last position through a linear head with bias; each label's
-    /// probability is `sigmoid(exp(logit_scale) · cos + logit_bias)`, independent of the others.
-    case siglip
-}
-
 /// The shape of a stack of pre-norm transformer encoder layers.
 public struct EncoderArchitecture: Sendable, Equatable, Hashable, Codable {
     /// The residual stream width (`hidden_size`, OpenCLIP `width`).
@@ -146,12 +132,7 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
         let t = text.encoder
         let embeddings = v.width * vision.patchLength + vision.tokenCount * v.width
             + text.vocabularySize * t.width + text.contextLength * t.width
-        switch family {
-        case .clip:
-            // Class token, pre- and post-LayerNorm, projections; final LayerNorm.
-            return embeddings + v.width + 4 * v.width + v.parameterCount + v.width * embeddingDimension
-                + 2 * t.width + t.parameterCount + t.width * embeddingDimension + 1
-        case .siglip:
+        if family == .siglip {
             // Patch bias, post-LayerNorm, the head (probe, attention, LayerNorm, MLP); final
             // LayerNorm and the text head with its bias; logit scale and bias.
             let head = v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width
@@ -159,6 +140,9 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
             return embeddings + v.width + 2 * v.width + v.parameterCount + head
                 + 2 * t.width + t.parameterCount + t.width * embeddingDimension + embeddingDimension + 2
         }
+        // CLIP: class token, pre- and post-LayerNorm, projections; final LayerNorm.
+        return embeddings + v.width + 4 * v.width + v.parameterCount + v.width * embeddingDimension
+            + 2 * t.width + t.parameterCount + t.width * embeddingDimension + 1
     }
 
     /// The common name of this architecture (for example "ViT-B/32"), when it is one of the

@@ -8,10 +8,10 @@ extension CLIPModel {
     /// gives the same Float32 weights) have the same fingerprint; different weights almost
     /// surely do not.
     ///
-    /// It hashes (FNV-1a, 64-bit) the architecture, the logit scale, both projection matrices,
-    /// the class embedding and the first token embedding — a few MB at most, not every weight.
-    /// For SigLIP: the logit bias, the text head, the pooling head's probe and its query
-    /// in place of the projections and class embedding.
+    /// It hashes (FNV-1a, 64-bit) the architecture, the logit scale (and bias), and the few
+    /// tensors each tower names (``TowerFingerprint``: CLIP's projections, class embedding and
+    /// first token embedding; SigLIP's text head, pooling probe and query, first token
+    /// embedding) — a few MB at most, not every weight.
     public var fingerprint: String {
         var hash = FNV1a64()
         let encoder = JSONEncoder()
@@ -19,16 +19,11 @@ extension CLIPModel {
         if let description = try? encoder.encode(architecture) { hash.combine(bytes: description) }
         hash.combine(logitScale.bitPattern)
         if let logitBias { hash.combine(logitBias.bitPattern) }
-        var tensors = [text.projectionMatrix]
-        switch vision.pooling {
-        case let .classToken(clip): tensors = [clip.projectionMatrix] + tensors + [clip.classEmbedding]
-        case let .attentionHead(head): tensors += [head.probe, head.query]
-        }
+        // The projections first (image, then text), then each tower's other tensors.
+        let image = vision.fingerprintTensors, words = text.fingerprintTensors
+        let tensors = [image.projection, words.projection].compactMap { $0 } + image.others + words.others
         for tensor in tensors {
             tensor.withUnsafeBufferPointer { hash.combine(floats: $0) }
-        }
-        text.tokenEmbedding.withUnsafeBufferPointer { rows in
-            hash.combine(floats: UnsafeBufferPointer(rebasing: rows.prefix(text.architecture.encoder.width)))
         }
         return "\(family.rawValue)-\(architecture.embeddingDimension)d-" + String(hash.value, radix: 16)
     }

@@ -4,9 +4,9 @@ import SafeTensors
 import TensorCore
 import TextTokenizer
 
-/// A CLIP or SigLIP model: an image tower and a text tower that map images and texts into one
-/// embedding space, plus the learned temperature (and, for SigLIP, bias) of their cosine
-/// similarities. ``family`` says which.
+/// A CLIP-family model: an image tower and a text tower that map images and texts into one
+/// embedding space (any ``ImageTower`` with any ``TextTower``), plus the ``scoring`` that turns
+/// their cosine similarities into probabilities. ``family`` says which family built it.
 ///
 /// Load one with ``init(contentsOf:precision:)`` from a Hugging Face or OpenCLIP checkpoint directory.
 /// The model is immutable once loaded and can be used from several threads at once.
@@ -16,16 +16,19 @@ public final class CLIPModel: Sendable {
     /// The layout of the checkpoint it was loaded from.
     public let layout: CheckpointLayout
     /// The image tower.
-    public let vision: VisionTransformer
+    public let vision: any ImageTower
     /// The text tower.
-    public let text: TextTransformer
+    public let text: any TextTower
+    /// How cosine similarities become probabilities: CLIP's softmax over labels of
+    /// `logitScale · cos`, or SigLIP's sigmoid of `logitScale · cos + logitBias` per label.
+    public let scoring: Scoring
     /// The factor applied to cosine similarities: `exp` of the stored `logit_scale` (100 for
     /// OpenAI's models). CLIP: before a softmax over labels; SigLIP: before ``logitBias`` and a
     /// sigmoid.
-    public let logitScale: Float
+    public var logitScale: Float { scoring.logitScale }
     /// SigLIP's learned `logit_bias`, added to `logitScale · cos` before the sigmoid; nil for CLIP.
-    public let logitBias: Float?
-    /// The model family (``ModelFamily``): how similarities become probabilities.
+    public var logitBias: Float? { scoring.logitBias }
+    /// The model family (``ModelFamily``); its ``FamilyDescriptor`` holds its defaults.
     public var family: ModelFamily { architecture.family }
     /// The element types of the stored weights ("F32", "F16", "BF16", or several joined by "+").
     public let weightDataType: String
@@ -70,28 +73,6 @@ public final class CLIPModel: Sendable {
                       imagePreprocessor: ImagePreprocessor(configuration: directory.preprocessing))
     }
 
-    /// OpenAI CLIP's preprocessing (bicubic resize of the shortest edge, center crop, OpenAI mean
-    /// and standard deviation) at the model's image size: what a directory without
-    /// preprocessing settings gets. For 224-pixel models it is `CLIPImageProcessor()`'s default.
-    /// SigLIP models get `SiglipImageProcessor()`'s: a bicubic resize to the square, mean and
-    /// standard deviation 0.5.
-    static func defaultPreprocessor(for architecture: CLIPArchitecture) throws(CLIPModelError) -> ImagePreprocessor {
-        let size = architecture.vision.imageSize
-        if architecture.family == .siglip {
-            do {
-                return ImagePreprocessor(configuration: try .siglip(imageSize: size))
-            } catch {
-                throw .imageProcessing(error, context: "image preprocessing settings")
-            }
-        }
-        do {
-            return ImagePreprocessor(configuration: try PreprocessingConfiguration(
-                resize: .shortestEdge(size), cropSize: (height: size, width: size)))
-        } catch {
-            throw .imageProcessing(error, context: "image preprocessing settings")
-        }
-    }
-
     /// Builds a model from weights in either checkpoint layout.
     /// - Parameters:
     ///   - architecture: the sizes, usually from a configuration file (see
@@ -125,22 +106,23 @@ public final class CLIPModel: Sendable {
         self.architecture = architecture
         self.layout = layout
         self.directory = directory
+        let family = architecture.family.descriptor
         if let imagePreprocessor {
             self.imagePreprocessor = imagePreprocessor
         } else {
-            self.imagePreprocessor = try Self.defaultPreprocessor(for: architecture)
+            // The family's preprocessing at the model's image size (OpenAI CLIP's, or SigLIP's).
+            self.imagePreprocessor = ImagePreprocessor(
+                configuration: try family.defaultPreprocessing(imageSize: architecture.vision.imageSize))
         }
         // The towers assemble their weights (copies for stacked QKV, conversions for F16/BF16)
         // and reorder them for the backend (each reorder on the compute threads), on this thread.
-        vision = try VisionTransformer(architecture: architecture.vision, embeddingDimension: architecture.embeddingDimension,
-                                       binding: binding.vision, loader: loader)
-        text = try TextTransformer(architecture: architecture.text, embeddingDimension: architecture.embeddingDimension,
-                                   binding: binding.text, loader: loader)
+        vision = try family.makeImageTower(architecture.vision, architecture.embeddingDimension, binding.vision, loader)
+        text = try family.makeTextTower(architecture.text, architecture.embeddingDimension, binding.text, loader)
         let storedScale = try loader.load(binding.logitScale).scalars.first ?? 0
-        logitScale = Float(Foundation.exp(Double(storedScale)))
-        logitBias = try binding.logitBias.map { (bias) throws(CLIPModelError) in
+        let bias = try binding.logitBias.map { (bias) throws(CLIPModelError) in
             try loader.load(bias).scalars.first ?? 0
         }
+        scoring = family.scoring(Float(Foundation.exp(Double(storedScale))), bias)
         weightDataType = dataTypes(of: binding, in: weights)
         self.tokenizer = try tokenizer()
     }
@@ -220,8 +202,7 @@ public final class CLIPModel: Sendable {
     /// `avx512_core_bf16`). On a CPU without bfloat16 or VNNI instructions, the names show the
     /// fallback in use.
     public var kernelDescription: String {
-        let layers = vision.linearLayers + text.encoder.layers.flatMap(\.linearLayers)
-        let names = layers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+        let names = vision.kernelNames.union(text.kernelNames)
         return names.isEmpty ? OneDNN.instructionSet : names.sorted().joined(separator: "+")
     }
 

@@ -260,15 +260,14 @@ struct VisionTowerBinding: Sendable {
             EncoderLayerBinding(keys: keys, prefix: p, index: $0, encoder: architecture.encoder)
         }
         postNorm = LayerNormBinding(p + keys.postNorm, width: w)
-        switch architecture.family {
-        case .clip:
+        if architecture.family == .siglip {
+            patchBias = .direct(p + keys.patchBias, [w])
+            head = PoolingHeadBinding(keys: keys, prefix: p, encoder: architecture.encoder)
+        } else {
             classEmbedding = .direct(p + keys.classEmbedding, [w])
             preNorm = LayerNormBinding(p + keys.preNorm, width: w)
             projection = projectionBinding(keys: keys, key: keys.visionProjection, width: w,
                                            embedding: embeddingDimension)
-        case .siglip:
-            patchBias = .direct(p + keys.patchBias, [w])
-            head = PoolingHeadBinding(keys: keys, prefix: p, encoder: architecture.encoder)
         }
     }
 
@@ -298,12 +297,11 @@ struct TextTowerBinding: Sendable {
             EncoderLayerBinding(keys: keys, prefix: p, index: $0, encoder: architecture.encoder)
         }
         finalNorm = LayerNormBinding(p + keys.finalNorm, width: w)
-        switch architecture.family {
-        case .clip:
-            projection = projectionBinding(keys: keys, key: keys.textProjection, width: w, embedding: embeddingDimension)
-        case .siglip:
+        if architecture.family == .siglip {
             projection = .direct(p + keys.textHead + ".weight", [embeddingDimension, w])
             projectionBias = .direct(p + keys.textHead + ".bias", [embeddingDimension])
+        } else {
+            projection = projectionBinding(keys: keys, key: keys.textProjection, width: w, embedding: embeddingDimension)
         }
     }
 

@@ -104,27 +104,16 @@ extension TextTokenizerError {
 }
 
 extension CLIPModelDirectory {
-    /// The tokenizer files in `folder`, in the order of preference. CLIP: `vocab.json` +
-    /// `merges.txt`, else `tokenizer.json`, else OpenAI's merges file (`.txt.gz`, else `.txt`).
-    /// SigLIP: `spiece.model`, else `tokenizer.json` (Gemma), each with `tokenizer_config.json`
-    /// when present. Nil when it holds none.
+    /// The tokenizer files of a `family` model in `folder`, in the family's order of preference
+    /// (``FamilyDescriptor``). CLIP: `vocab.json` + `merges.txt`, else `tokenizer.json`, else
+    /// OpenAI's merges file (`.txt.gz`, else `.txt`). SigLIP: `spiece.model`, else
+    /// `tokenizer.json` (Gemma), each with `tokenizer_config.json` when present. Nil when it
+    /// holds none.
     public static func tokenizerFiles(in folder: URL, family: ModelFamily = .clip) -> TokenizerSource? {
-        func file(_ name: String) -> URL? {
+        family.descriptor.tokenizerFiles { name in
             let url = folder.appendingPathComponent(name)
             return FileManager.default.fileExists(atPath: url.path) ? url : nil
         }
-        if family == .siglip {
-            let settings = file(FileName.tokenizerConfiguration)
-            if let model = file(FileName.sentencePieceModel) { return .sentencePiece(model: model, settings: settings) }
-            if let json = file(FileName.tokenizer) { return .gemma(tokenizerJSON: json, settings: settings) }
-            return nil
-        }
-        if let vocabulary = file(FileName.vocabulary), let merges = file(FileName.merges) {
-            return .vocabularyAndMerges(vocabulary: vocabulary, merges: merges)
-        }
-        if let json = file(FileName.tokenizer) { return .tokenizerJSON(json) }
-        if let merges = file(FileName.openAIMerges + ".gz") ?? file(FileName.openAIMerges) { return .mergesFile(merges) }
-        return nil
     }
 
     /// The tokenizer of any folder, complete checkpoint or not (`clip tokenize --model`): a
@@ -145,14 +134,11 @@ extension CLIPModelDirectory {
         return source
     }
 
-    /// The one tokenizer rule: the folder's files when it has them; else CLIP's standard
-    /// vocabulary when the text tower is CLIP's with the standard vocabulary (49408 tokens, end
-    /// of text 49407); else none.
+    /// The one tokenizer rule: the folder's files when it has them; else the family's tokenizer
+    /// for a folder without files (CLIP's standard vocabulary when the text tower is CLIP's with
+    /// the standard vocabulary: 49408 tokens, end of text 49407); else none.
     public static func tokenizerRule(files: TokenizerSource?, text: TextArchitecture) -> TokenizerSource? {
-        if let files { return files }
-        guard text.family == .clip else { return nil }
-        if text.vocabularySize == 49408, text.endOfTextTokenID == clipEndOfTextTokenID { return .standard }
-        return nil
+        files ?? text.family.descriptor.tokenizerWithoutFiles(text)
     }
 
     /// Why a model has no tokenizer (for `missingComponent` errors).
@@ -166,31 +152,7 @@ extension CLIPModelDirectory {
     public func makeTokenizer() throws(CLIPModelError) -> (any TextTokenizing)? {
         guard let tokenizerSource else { return nil }
         let text = architecture.text
-        if text.family == .siglip {
-            let tokenizer = try tokenizerSource.makeTokenizer(contextLength: text.contextLength)
-            let size = tokenizer.vocabularySize
-            guard size <= text.vocabularySize else {
-                throw .invalidConfiguration(
-                    file: tokenizerSource.description, key: "vocabulary",
-                    reason: "the tokenizer has \(size) tokens but the text tower only \(text.vocabularySize) embeddings")
-            }
-            return tokenizer
-        }
-        let tokenizer: CLIPTokenizer
-        do {
-            tokenizer = try CLIPTokenizer(vocabulary: try tokenizerSource.vocabulary(), contextLength: text.contextLength)
-        } catch let error as CLIPModelError {
-            throw error
-        } catch {
-            throw .tokenizer(TextTokenizerError(wrapping: error), context: "tokenizer of \(url.path)")
-        }
-        guard tokenizer.endOfTextID == text.endOfTextTokenID else {
-            throw .invalidConfiguration(
-                file: "tokenizer", key: "<|endoftext|>",
-                reason: "the tokenizer's end-of-text id \(tokenizer.endOfTextID) is not the id the model pools at "
-                    + "(\(text.endOfTextTokenID))")
-        }
-        return tokenizer
+        return try text.family.descriptor.makeTokenizer(tokenizerSource, text, "tokenizer of \(url.path)")
     }
 
     /// The image preprocessing settings of a checkpoint folder, read as transformers and
@@ -206,15 +168,13 @@ extension CLIPModelDirectory {
             if FileManager.default.fileExists(atPath: transformers.path) {
                 return (try PreprocessingConfiguration(
                     transformersJSON: try readFile(transformers), file: transformers.path,
-                    unnamedProcessor: family == .siglip ? .siglip : .clip), transformers)
+                    unnamedProcessor: family.descriptor.unnamedProcessor), transformers)
             }
-            if family == .siglip { return (try .siglip(imageSize: imageSize), nil) }
             if layout == .openCLIP, let configuration {
                 let file = folder.appendingPathComponent(FileName.openCLIPConfiguration)
                 return (try PreprocessingConfiguration(openCLIPJSON: configuration, file: file.path), file)
             }
-            return (try PreprocessingConfiguration(
-                resize: .shortestEdge(imageSize), cropSize: (height: imageSize, width: imageSize)), nil)
+            return (try family.descriptor.defaultPreprocessing(imageSize), nil)
         } catch {
             throw .imageProcessing(error, context: "image preprocessing settings of \(folder.path)")
         }

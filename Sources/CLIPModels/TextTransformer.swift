@@ -12,7 +12,7 @@ import TensorCore
 /// end-of-text token as transformers' tokenizer does). Because of the causal mask, positions
 /// after the last end-of-text token of a batch cannot change any pooled output, so they are not
 /// computed at all. Immutable and safe to share between threads.
-public struct TextTransformer: Sendable {
+public struct TextTransformer: TextTower {
     /// The tower's sizes.
     public let architecture: TextArchitecture
     /// The width of the output embeddings.
@@ -28,6 +28,8 @@ public struct TextTransformer: Sendable {
     let projection: LinearLayer
     /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
     let projectionMatrix: Tensor
+    /// The first row of ``tokenEmbedding`` (`[width]`), for the fingerprint.
+    let firstTokenEmbedding: Tensor
     let workspaces = WorkspacePool()
 
     init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
@@ -36,6 +38,14 @@ public struct TextTransformer: Sendable {
         self.embeddingDimension = embeddingDimension
         tokenEmbedding = try loader.load(binding.tokenEmbedding)
         positionEmbedding = try loader.load(binding.positionEmbedding)
+        let width = architecture.encoder.width
+        do {
+            firstTokenEmbedding = try Tensor(shape: [width], scalars: tokenEmbedding.withUnsafeBufferPointer {
+                Array($0.prefix(width))
+            })
+        } catch {
+            throw .tensor(error, context: "text transformer")
+        }
         var layers: [EncoderLayerWeights] = []
         for layer in binding.layers { layers.append(try loader.load(layer)) }
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
@@ -44,6 +54,21 @@ public struct TextTransformer: Sendable {
         let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
         projection = try LinearLayer(weight: projectionMatrix, bias: bias, precision: .float32,
                                      name: binding.projection.sources.map(\.key).joined(separator: ", "))
+    }
+
+    /// The number of positional embeddings (the longest token sequence).
+    public var contextLength: Int { architecture.contextLength }
+    /// The number of token embeddings.
+    public var vocabularySize: Int { architecture.vocabularySize }
+
+    /// The kernels of the tower's products so far (for ``CLIPModel/kernelDescription``).
+    public var kernelNames: Set<String> {
+        encoder.layers.flatMap(\.linearLayers).reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+    }
+
+    /// The projection (or SigLIP's head weight), then the first row of the token embeddings.
+    public var fingerprintTensors: TowerFingerprint {
+        TowerFingerprint(projection: projectionMatrix, others: [firstTokenEmbedding])
     }
 
     /// The position of the pooled token of each sequence, after checking lengths and ids: CLIP's

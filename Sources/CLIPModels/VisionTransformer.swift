@@ -7,7 +7,7 @@ import TensorCore
 /// layers, post-LayerNorm of the class token, projection. SigLIP: patch embedding with bias,
 /// positional embedding, encoder, post-LayerNorm of every token, attention-pooling head
 /// (``ModelFamily``). Immutable and safe to share between threads.
-public struct VisionTransformer: Sendable {
+public struct VisionTransformer: ImageTower {
     /// The tower's sizes.
     public let architecture: VisionArchitecture
     /// The width of the output embeddings.
@@ -71,7 +71,26 @@ public struct VisionTransformer: Sendable {
         }
     }
 
-    /// The linear layers of the tower (for ``CLIPModel/kernelDescription``).
+    /// The side of the square input image in pixels.
+    public var imageSize: Int { architecture.imageSize }
+    /// The number of input channels.
+    public var channels: Int { architecture.channels }
+
+    /// The kernels of the tower's products so far (for ``CLIPModel/kernelDescription``).
+    public var kernelNames: Set<String> {
+        linearLayers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+    }
+
+    /// CLIP: the projection, then the class embedding; SigLIP: the pooling head's probe and its
+    /// query.
+    public var fingerprintTensors: TowerFingerprint {
+        switch pooling {
+        case let .classToken(clip): return TowerFingerprint(projection: clip.projectionMatrix, others: [clip.classEmbedding])
+        case let .attentionHead(head): return TowerFingerprint(projection: nil, others: [head.probe, head.query])
+        }
+    }
+
+    /// The linear layers of the tower.
     var linearLayers: [LinearLayer] {
         var result = encoder.layers.flatMap(\.linearLayers) + [patchEmbedding]
         if case let .attentionHead(head) = pooling { result += head.linearLayers }

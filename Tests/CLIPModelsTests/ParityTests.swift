@@ -61,7 +61,8 @@ func textParity(model name: String) throws {
 @Test func largeBatchesAreSplitWithoutChangingResults() throws {
     let model = try CLIPModel(contentsOf: fixtureModel("hf-quickgelu"))
     // More images and sequences than one chunk holds (about 4096 token rows).
-    let imageCount = model.vision.imagesPerChunk + 5
+    let vision = try #require(model.vision as? VisionTransformer)
+    let imageCount = vision.imagesPerChunk + 5
     let three = try pixels(32)
     let perImage = three.count / 3
     let tiled = try Tensor(shape: [imageCount, 3, 32, 32]) { out in
