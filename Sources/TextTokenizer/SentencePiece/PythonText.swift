@@ -18,36 +18,12 @@ enum PythonText {
         }
     }
 
-    /// `str.lower()`: full lowercase mappings, with capital sigma becoming final sigma when a
-    /// cased letter precedes it and none follows (case-ignorable characters skipped).
+    /// `str.lower()` of Python 3.11.7 (Unicode 14.0.0; `Normalization.lowercased`): full
+    /// lowercase mappings, capital sigma becoming final sigma when a cased letter precedes it and
+    /// none follows (case-ignorable characters skipped). The standard library's mappings are a
+    /// newer Unicode's (they lowercase U+A7CB, U+1C89, ..., which Python 3.11 leaves alone).
     static func lowercased(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var output: [Unicode.Scalar] = []
-        output.reserveCapacity(scalars.count)
-        for (index, scalar) in scalars.enumerated() {
-            if scalar.value < 0x80 {
-                if scalar.value >= 0x41 && scalar.value <= 0x5A {
-                    output.append(Unicode.Scalar(UInt8(scalar.value) + 0x20))
-                } else {
-                    output.append(scalar)
-                }
-                continue
-            }
-            if scalar.value == 0x03A3 {
-                output.append(isFinalSigma(scalars, at: index) ? "\u{03C2}" : "\u{03C3}")
-                continue
-            }
-            output.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-        }
-        return output
-    }
-
-    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
-        var before = index - 1
-        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
-        guard before >= 0, scalars[before].properties.isCased else { return false }
-        var after = index + 1
-        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
-        return !(after < scalars.count && scalars[after].properties.isCased)
+        Normalization.lowercased(scalars.map(\.value)).compactMap(Unicode.Scalar.init)
     }
 
     /// `str.strip()` (Python whitespace) of a scalar slice.
