@@ -54,7 +54,7 @@ struct TokenizeCommand: ParsableCommand {
         }
         let source = try CLIPModelDirectory.tokenizerSource(in: folder)
         if let model = try? CLIPModelDirectory(contentsOf: folder) {
-            return try source.makeTokenizer(contextLength: model.architecture.text.contextLength)
+            return model.withTextCleaning(try source.makeTokenizer(contextLength: model.architecture.text.contextLength))
         }
         switch source {
         case .sentencePiece, .gemma: return try source.makeTokenizer(contextLength: 64)

@@ -8,107 +8,190 @@ public enum CheckpointLayout: String, Sendable, Codable, CaseIterable {
 
 // MARK: - The key table
 
-/// Every checkpoint key name this library reads, for both layouts, in one place.
+/// Every checkpoint key name this library reads, in one place: one naming scheme per layout
+/// (transformers', open_clip's native towers, open_clip's timm towers), each a renamer onto one
+/// internal layout.
 ///
-/// Both layouts map onto one internal layout in which every matrix is stored `[out, in]`, the
-/// attention's query/key/value projections are one packed `[3·width, width]` matrix (OpenCLIP's
-/// `in_proj_weight`; transformers' `q_proj`, `k_proj`, `v_proj` stacked in that order), the
-/// projections are `[embedding, width]` (transformers' `*_projection.weight`; OpenCLIP's
-/// `visual.proj` and `text_projection` are `[width, embedding]` and are transposed) and the patch
-/// convolution is `[width, channels·patch·patch]`.
+/// In the internal layout every matrix is stored `[out, in]`, the attention's query/key/value
+/// projections are one packed `[3·width, width]` matrix (OpenCLIP's `in_proj_weight`, timm's
+/// `qkv`; transformers' `q_proj`, `k_proj`, `v_proj` stacked in that order), the projections are
+/// `[embedding, width]` (transformers' `*_projection.weight`; OpenCLIP's `visual.proj` and
+/// `text_projection` are `[width, embedding]` and are transposed), positional embeddings are
+/// `[tokens, width]` (timm's `[1, tokens, width]` reshaped) and the patch convolution is
+/// `[width, channels·patch·patch]`.
 struct CheckpointKeys: Sendable {
+    /// How a layer's query, key and value projections are stored.
+    enum QKVNames: Sendable {
+        /// One packed matrix and bias (`[3·width, width]`, `[3·width]`), relative to the layer.
+        case packed(weight: String, bias: String)
+        /// Linear layers (each `.weight` and `.bias`) whose rows are stacked in this order:
+        /// transformers' `q_proj`, `k_proj`, `v_proj`; timm's pooling `q` and packed `kv`.
+        case stacked([String])
+    }
+
+    /// How a projection onto the embedding space is stored (full key).
+    enum ProjectionNames: Sendable {
+        /// A `[width, embedding]` matrix, transposed when read (OpenCLIP's `proj`, `text_projection`).
+        case transposedMatrix(String)
+        /// A linear layer `[embedding, width]` (`.weight`), with a `.bias` when `bias` is true.
+        case linear(String, bias: Bool)
+    }
+
+    /// The names inside one pre-norm encoder layer.
+    struct LayerNames: Sendable {
+        /// The prefix of layer `index`, relative to a tower prefix.
+        let prefix: @Sendable (Int) -> String
+        // Relative to `prefix`.
+        let norm1: String
+        let norm2: String
+        let qkv: QKVNames
+        let attentionOutput: String
+        let fc1: String
+        let fc2: String
+
+        /// transformers' `CLIPEncoderLayer` / `SiglipEncoderLayer`.
+        static let huggingFace = LayerNames(
+            prefix: { "encoder.layers.\($0)." }, norm1: "layer_norm1", norm2: "layer_norm2",
+            qkv: .stacked(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"]),
+            attentionOutput: "self_attn.out_proj", fc1: "mlp.fc1", fc2: "mlp.fc2")
+        /// open_clip's `ResidualAttentionBlock`.
+        static let openCLIP = LayerNames(
+            prefix: { "transformer.resblocks.\($0)." }, norm1: "ln_1", norm2: "ln_2",
+            qkv: .packed(weight: "attn.in_proj_weight", bias: "attn.in_proj_bias"),
+            attentionOutput: "attn.out_proj", fc1: "mlp.c_fc", fc2: "mlp.c_proj")
+        /// timm's ViT `Block`.
+        static let timm = LayerNames(
+            prefix: { "blocks.\($0)." }, norm1: "norm1", norm2: "norm2",
+            qkv: .packed(weight: "attn.qkv.weight", bias: "attn.qkv.bias"),
+            attentionOutput: "attn.proj", fc1: "mlp.fc1", fc2: "mlp.fc2")
+    }
+
+    /// The names of SigLIP's attention-pooling head, relative to the vision prefix.
+    struct HeadNames: Sendable {
+        let prefix: String
+        // Relative to `prefix`.
+        /// The learned query (`[1, 1, width]`).
+        let probe: String
+        /// The query, key and value projections.
+        let inProjection: QKVNames
+        let outProjection: String
+        let norm: String
+        let fc1: String
+        let fc2: String
+
+        /// transformers' `SiglipMultiheadAttentionPoolingHead` (an `nn.MultiheadAttention`).
+        static let huggingFace = HeadNames(
+            prefix: "head.", probe: "probe",
+            inProjection: .packed(weight: "attention.in_proj_weight", bias: "attention.in_proj_bias"),
+            outProjection: "attention.out_proj", norm: "layernorm", fc1: "mlp.fc1", fc2: "mlp.fc2")
+        /// timm's `AttentionPoolLatent`: a query layer and a packed key/value layer.
+        static let timm = HeadNames(
+            prefix: "attn_pool.", probe: "latent", inProjection: .stacked(["q", "kv"]),
+            outProjection: "proj", norm: "norm", fc1: "mlp.fc1", fc2: "mlp.fc2")
+    }
+
     /// The layout whose names these are.
     let layout: CheckpointLayout
-    /// The prefix of the OpenCLIP text tower: "" for `CLIP`, "text." for `CustomTextCLIP`.
-    let openCLIPTextPrefix: String
-
-    init(layout: CheckpointLayout, openCLIPTextPrefix: String = "") {
-        self.layout = layout
-        self.openCLIPTextPrefix = openCLIPTextPrefix
-    }
-
-    /// The keys of `layout`, with the OpenCLIP text prefix that `weights` use (`text.` when the
-    /// checkpoint was saved from a `CustomTextCLIP`).
-    init(layout: CheckpointLayout, for weights: any TensorSource) {
-        let custom = layout == .openCLIP && weights.shape(of: "text.token_embedding.weight") != nil
-        self.init(layout: layout, openCLIPTextPrefix: custom ? "text." : "")
-    }
 
     /// The prefix every vision-tower key starts with.
-    var visionPrefix: String { layout == .huggingFace ? "vision_model." : "visual." }
+    let visionPrefix: String
     /// The prefix every text-tower key starts with.
-    var textPrefix: String { layout == .huggingFace ? "text_model." : openCLIPTextPrefix }
-
+    let textPrefix: String
     /// Keys that may be present and are not needed: transformers' `position_ids` buffers (saved
     /// by old versions) and the metadata entries of OpenAI's original checkpoints.
-    func isIgnorable(_ key: String) -> Bool {
-        switch layout {
-        case .huggingFace:
-            return key == "text_model.embeddings.position_ids" || key == "vision_model.embeddings.position_ids"
-        case .openCLIP:
-            return ["input_resolution", "context_length", "vocab_size"].contains(key)
-        }
-    }
+    let ignorable: Set<String>
 
     // Relative to `visionPrefix`.
-    var patchEmbedding: String { layout == .huggingFace ? "embeddings.patch_embedding.weight" : "conv1.weight" }
-    var classEmbedding: String { layout == .huggingFace ? "embeddings.class_embedding" : "class_embedding" }
-    var visionPositionEmbedding: String {
-        layout == .huggingFace ? "embeddings.position_embedding.weight" : "positional_embedding"
-    }
-    var preNorm: String { layout == .huggingFace ? "pre_layrnorm" : "ln_pre" }
-    var postNorm: String { layout == .huggingFace ? "post_layernorm" : "ln_post" }
+    let patchEmbedding: String
+    /// The patch convolution's bias (SigLIP).
+    let patchBias: String
+    let classEmbedding: String
+    let visionPositionEmbedding: String
+    /// Whether positional embeddings are stored with a leading axis of 1 (timm's `[1, tokens, width]`).
+    let positionEmbeddingHasBatchAxis: Bool
+    let preNorm: String
+    let postNorm: String
+    let visionLayers: LayerNames
+    let head: HeadNames
+    /// The image projection (full key).
+    let visionProjection: ProjectionNames
 
     // Relative to `textPrefix`.
-    var tokenEmbedding: String { layout == .huggingFace ? "embeddings.token_embedding.weight" : "token_embedding.weight" }
-    var textPositionEmbedding: String {
-        layout == .huggingFace ? "embeddings.position_embedding.weight" : "positional_embedding"
-    }
-    var finalNorm: String { layout == .huggingFace ? "final_layer_norm" : "ln_final" }
+    let tokenEmbedding: String
+    let textPositionEmbedding: String
+    let finalNorm: String
+    let textLayers: LayerNames
+    /// The text projection (full key): CLIP's matrix, or SigLIP's head (a linear layer with bias).
+    var textProjection: ProjectionNames
 
-    /// The full key of the vision projection (stored `[embedding, width]` in transformers,
-    /// `[width, embedding]` in OpenCLIP).
-    var visionProjection: String { layout == .huggingFace ? "visual_projection.weight" : "visual.proj" }
-    /// The full key of the text projection (same storage convention as the vision one).
-    var textProjection: String {
-        layout == .huggingFace ? "text_projection.weight" : openCLIPTextPrefix + "text_projection"
-    }
     /// The full key of the logit scale (a scalar, or `[1]`).
     var logitScale: String { "logit_scale" }
-
-    // SigLIP (transformers' `SiglipModel`, Hugging Face layout only).
-    /// The patch convolution's bias, relative to `visionPrefix`.
-    var patchBias: String { "embeddings.patch_embedding.bias" }
-    /// The attention-pooling head of the image tower, relative to `visionPrefix`.
-    var poolingHead: String { "head." }
-    /// The head's learned query (`[1, 1, width]`), relative to `poolingHead`.
-    var headProbe: String { "probe" }
-    /// The head's packed query/key/value projection (`nn.MultiheadAttention`), relative to `poolingHead`.
-    var headInProjection: (weight: String, bias: String) { ("attention.in_proj_weight", "attention.in_proj_bias") }
-    /// The head's attention output projection, relative to `poolingHead`.
-    var headOutProjection: String { "attention.out_proj" }
-    /// The head's LayerNorm, relative to `poolingHead`.
-    var headNorm: String { "layernorm" }
-    /// The text tower's head (a linear layer with bias), relative to `textPrefix`.
-    var textHead: String { "head" }
-    /// The full key of SigLIP's logit bias (`[1]`).
+    /// The full key of SigLIP's logit bias (a scalar, or `[1]`).
     var logitBias: String { "logit_bias" }
 
-    /// The prefix of encoder layer `index`, relative to a tower prefix.
-    func layerPrefix(_ index: Int) -> String {
-        layout == .huggingFace ? "encoder.layers.\(index)." : "transformer.resblocks.\(index)."
+    /// Whether `key` may be present without being needed.
+    func isIgnorable(_ key: String) -> Bool { ignorable.contains(key) }
+
+    /// transformers' `CLIPModel`.
+    static let huggingFace = CheckpointKeys(
+        layout: .huggingFace, visionPrefix: "vision_model.", textPrefix: "text_model.",
+        ignorable: ["text_model.embeddings.position_ids", "vision_model.embeddings.position_ids"],
+        patchEmbedding: "embeddings.patch_embedding.weight", patchBias: "embeddings.patch_embedding.bias",
+        classEmbedding: "embeddings.class_embedding", visionPositionEmbedding: "embeddings.position_embedding.weight",
+        positionEmbeddingHasBatchAxis: false, preNorm: "pre_layrnorm", postNorm: "post_layernorm",
+        visionLayers: .huggingFace, head: .huggingFace, visionProjection: .linear("visual_projection", bias: false),
+        tokenEmbedding: "embeddings.token_embedding.weight", textPositionEmbedding: "embeddings.position_embedding.weight",
+        finalNorm: "final_layer_norm", textLayers: .huggingFace, textProjection: .linear("text_projection", bias: false))
+
+    /// transformers' `SiglipModel`: CLIP's names, the text head `text_model.head`.
+    static let huggingFaceSiglip: CheckpointKeys = {
+        var keys = huggingFace
+        keys.textProjection = .linear("text_model.head", bias: true)
+        return keys
+    }()
+
+    /// open_clip's `CLIP` / `CustomTextCLIP` with its native towers.
+    static func openCLIP(textPrefix: String) -> CheckpointKeys {
+        CheckpointKeys(
+            layout: .openCLIP, visionPrefix: "visual.", textPrefix: textPrefix,
+            ignorable: ["input_resolution", "context_length", "vocab_size"],
+            patchEmbedding: "conv1.weight", patchBias: "conv1.bias", classEmbedding: "class_embedding",
+            visionPositionEmbedding: "positional_embedding", positionEmbeddingHasBatchAxis: false,
+            preNorm: "ln_pre", postNorm: "ln_post", visionLayers: .openCLIP, head: .timm,
+            visionProjection: .transposedMatrix("visual.proj"),
+            tokenEmbedding: "token_embedding.weight", textPositionEmbedding: "positional_embedding",
+            finalNorm: "ln_final", textLayers: .openCLIP, textProjection: .transposedMatrix(textPrefix + "text_projection"))
     }
 
-    // Relative to `layerPrefix`.
-    var norm1: String { layout == .huggingFace ? "layer_norm1" : "ln_1" }
-    var norm2: String { layout == .huggingFace ? "layer_norm2" : "ln_2" }
-    /// The packed query/key/value weight and bias (OpenCLIP only).
-    var packedQKV: (weight: String, bias: String) { ("attn.in_proj_weight", "attn.in_proj_bias") }
-    /// The separate query, key and value projections, in packing order (transformers only).
-    var separateQKV: [String] { ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"] }
-    var attentionOutput: String { layout == .huggingFace ? "self_attn.out_proj" : "attn.out_proj" }
-    var fc1: String { layout == .huggingFace ? "mlp.fc1" : "mlp.c_fc" }
-    var fc2: String { layout == .huggingFace ? "mlp.fc2" : "mlp.c_proj" }
+    /// open_clip's `CustomTextCLIP` with a timm ViT image tower (`visual.trunk.*` in timm's names:
+    /// SigLIP's `vit_*_siglip_*` with its `attn_pool`) and the native text tower, whose projection
+    /// is a linear layer with bias (`text_projection.weight`, `.bias`).
+    static func openCLIPTimm(textPrefix: String) -> CheckpointKeys {
+        CheckpointKeys(
+            layout: .openCLIP, visionPrefix: "visual.trunk.", textPrefix: textPrefix,
+            ignorable: ["input_resolution", "context_length", "vocab_size"],
+            patchEmbedding: "patch_embed.proj.weight", patchBias: "patch_embed.proj.bias", classEmbedding: "cls_token",
+            visionPositionEmbedding: "pos_embed", positionEmbeddingHasBatchAxis: true,
+            preNorm: "norm_pre", postNorm: "norm", visionLayers: .timm, head: .timm,
+            visionProjection: .linear("visual.head.proj", bias: false),
+            tokenEmbedding: "token_embedding.weight", textPositionEmbedding: "positional_embedding",
+            finalNorm: "ln_final", textLayers: .openCLIP, textProjection: .linear(textPrefix + "text_projection", bias: true))
+    }
+}
+
+extension CheckpointKeys {
+    /// The keys of `layout` for a model of `family`, with the OpenCLIP text prefix that `weights`
+    /// use (`text.` when the checkpoint was saved from a `CustomTextCLIP`).
+    init(layout: CheckpointLayout, family: ModelFamily = .clip, for weights: any TensorSource) {
+        switch layout {
+        case .huggingFace:
+            self = family == .siglip ? .huggingFaceSiglip : .huggingFace
+        case .openCLIP:
+            let custom = weights.shape(of: "text.token_embedding.weight") != nil
+            self = family == .siglip ? .openCLIPTimm(textPrefix: custom ? "text." : "")
+                : .openCLIP(textPrefix: custom ? "text." : "")
+        }
+    }
 }
 
 // MARK: - Bindings from checkpoint keys to internal tensors
@@ -163,27 +246,18 @@ struct EncoderLayerBinding: Sendable {
     var fc2Bias: WeightBinding
 
     /// The bindings of encoder layer `index` of a tower whose keys start with `prefix`.
-    init(keys: CheckpointKeys, prefix towerPrefix: String, index: Int, encoder: EncoderArchitecture) {
-        let p = towerPrefix + keys.layerPrefix(index)
+    init(names: CheckpointKeys.LayerNames, prefix towerPrefix: String, index: Int, encoder: EncoderArchitecture) {
+        let p = towerPrefix + names.prefix(index)
         let w = encoder.width
-        norm1 = LayerNormBinding(p + keys.norm1, width: w)
-        norm2 = LayerNormBinding(p + keys.norm2, width: w)
-        switch keys.layout {
-        case .huggingFace:
-            qkvWeight = WeightBinding(sources: keys.separateQKV.map { (p + $0 + ".weight", [w, w]) },
-                                      assembly: .concatenateRows, shape: [3 * w, w])
-            qkvBias = WeightBinding(sources: keys.separateQKV.map { (p + $0 + ".bias", [w]) },
-                                    assembly: .concatenateRows, shape: [3 * w])
-        case .openCLIP:
-            qkvWeight = .direct(p + keys.packedQKV.weight, [3 * w, w])
-            qkvBias = .direct(p + keys.packedQKV.bias, [3 * w])
-        }
-        outputWeight = .direct(p + keys.attentionOutput + ".weight", [w, w])
-        outputBias = .direct(p + keys.attentionOutput + ".bias", [w])
-        fc1Weight = .direct(p + keys.fc1 + ".weight", [encoder.mlpWidth, w])
-        fc1Bias = .direct(p + keys.fc1 + ".bias", [encoder.mlpWidth])
-        fc2Weight = .direct(p + keys.fc2 + ".weight", [w, encoder.mlpWidth])
-        fc2Bias = .direct(p + keys.fc2 + ".bias", [w])
+        norm1 = LayerNormBinding(p + names.norm1, width: w)
+        norm2 = LayerNormBinding(p + names.norm2, width: w)
+        (qkvWeight, qkvBias) = qkvBinding(names.qkv, prefix: p, rows: [w, w, w], width: w)
+        outputWeight = .direct(p + names.attentionOutput + ".weight", [w, w])
+        outputBias = .direct(p + names.attentionOutput + ".bias", [w])
+        fc1Weight = .direct(p + names.fc1 + ".weight", [encoder.mlpWidth, w])
+        fc1Bias = .direct(p + names.fc1 + ".bias", [encoder.mlpWidth])
+        fc2Weight = .direct(p + names.fc2 + ".weight", [w, encoder.mlpWidth])
+        fc2Bias = .direct(p + names.fc2 + ".bias", [w])
     }
 
     var all: [WeightBinding] {
@@ -191,16 +265,38 @@ struct EncoderLayerBinding: Sendable {
     }
 }
 
-/// Projections: `[embedding, width]` internally.
-private func projectionBinding(keys: CheckpointKeys, key: String, width: Int, embedding: Int) -> WeightBinding {
-    switch keys.layout {
-    case .huggingFace: return .direct(key, [embedding, width])
-    case .openCLIP: return WeightBinding(sources: [(key, [width, embedding])], assembly: .transpose, shape: [embedding, width])
+/// The packed `[3·width, width]` query/key/value weight and `[3·width]` bias: one stored
+/// tensor each, or stacked linear layers with `rows` rows each (which add up to `3·width`).
+private func qkvBinding(_ names: CheckpointKeys.QKVNames, prefix: String, rows: [Int],
+                        width: Int) -> (WeightBinding, WeightBinding) {
+    let total = rows.reduce(0, +)
+    switch names {
+    case let .packed(weight, bias):
+        return (.direct(prefix + weight, [total, width]), .direct(prefix + bias, [total]))
+    case let .stacked(layers):
+        // timm's pooling head stacks a [w] query layer and a [2w] key/value layer.
+        let counts = layers.count == rows.count ? rows : [width, total - width]
+        return (WeightBinding(sources: zip(layers, counts).map { (prefix + $0 + ".weight", [$1, width]) },
+                              assembly: .concatenateRows, shape: [total, width]),
+                WeightBinding(sources: zip(layers, counts).map { (prefix + $0 + ".bias", [$1]) },
+                              assembly: .concatenateRows, shape: [total]))
     }
 }
 
-/// SigLIP's attention-pooling head (`SiglipMultiheadAttentionPoolingHead`): a learned probe
-/// attends over every token, then LayerNorm and an MLP with a residual.
+/// Projections: `[embedding, width]` internally, with a bias for a linear layer that has one.
+private func projectionBinding(_ names: CheckpointKeys.ProjectionNames, width: Int,
+                               embedding: Int) -> (weight: WeightBinding, bias: WeightBinding?) {
+    switch names {
+    case let .transposedMatrix(key):
+        return (WeightBinding(sources: [(key, [width, embedding])], assembly: .transpose, shape: [embedding, width]), nil)
+    case let .linear(key, bias):
+        return (.direct(key + ".weight", [embedding, width]), bias ? .direct(key + ".bias", [embedding]) : nil)
+    }
+}
+
+/// SigLIP's attention-pooling head (transformers' `SiglipMultiheadAttentionPoolingHead`, timm's
+/// `AttentionPoolLatent`): a learned probe attends over every token, then LayerNorm and an MLP
+/// with a residual.
 struct PoolingHeadBinding: Sendable {
     /// `[1, 1, width]`, read as `[width]`.
     var probe: WeightBinding
@@ -215,19 +311,18 @@ struct PoolingHeadBinding: Sendable {
     var fc2Weight: WeightBinding
     var fc2Bias: WeightBinding
 
-    init(keys: CheckpointKeys, prefix: String, encoder: EncoderArchitecture) {
-        let p = prefix + keys.poolingHead
+    init(names: CheckpointKeys.HeadNames, prefix: String, encoder: EncoderArchitecture) {
+        let p = prefix + names.prefix
         let w = encoder.width
-        probe = .direct(p + keys.headProbe, [1, 1, w], as: [w])
-        inProjectionWeight = .direct(p + keys.headInProjection.weight, [3 * w, w])
-        inProjectionBias = .direct(p + keys.headInProjection.bias, [3 * w])
-        outProjectionWeight = .direct(p + keys.headOutProjection + ".weight", [w, w])
-        outProjectionBias = .direct(p + keys.headOutProjection + ".bias", [w])
-        norm = LayerNormBinding(p + keys.headNorm, width: w)
-        fc1Weight = .direct(p + keys.fc1 + ".weight", [encoder.mlpWidth, w])
-        fc1Bias = .direct(p + keys.fc1 + ".bias", [encoder.mlpWidth])
-        fc2Weight = .direct(p + keys.fc2 + ".weight", [w, encoder.mlpWidth])
-        fc2Bias = .direct(p + keys.fc2 + ".bias", [w])
+        probe = .direct(p + names.probe, [1, 1, w], as: [w])
+        (inProjectionWeight, inProjectionBias) = qkvBinding(names.inProjection, prefix: p, rows: [w, w, w], width: w)
+        outProjectionWeight = .direct(p + names.outProjection + ".weight", [w, w])
+        outProjectionBias = .direct(p + names.outProjection + ".bias", [w])
+        norm = LayerNormBinding(p + names.norm, width: w)
+        fc1Weight = .direct(p + names.fc1 + ".weight", [encoder.mlpWidth, w])
+        fc1Bias = .direct(p + names.fc1 + ".bias", [encoder.mlpWidth])
+        fc2Weight = .direct(p + names.fc2 + ".weight", [w, encoder.mlpWidth])
+        fc2Bias = .direct(p + names.fc2 + ".bias", [w])
     }
 
     var all: [WeightBinding] {
@@ -255,19 +350,20 @@ struct VisionTowerBinding: Sendable {
         let patch = architecture.patchSize
         patchEmbedding = .direct(p + keys.patchEmbedding, [w, architecture.channels, patch, patch],
                                  as: [w, architecture.patchLength])
-        positionEmbedding = .direct(p + keys.visionPositionEmbedding, [architecture.tokenCount, w])
+        let tokens = architecture.tokenCount
+        positionEmbedding = .direct(p + keys.visionPositionEmbedding,
+                                    keys.positionEmbeddingHasBatchAxis ? [1, tokens, w] : [tokens, w], as: [tokens, w])
         layers = (0..<architecture.encoder.layers).map {
-            EncoderLayerBinding(keys: keys, prefix: p, index: $0, encoder: architecture.encoder)
+            EncoderLayerBinding(names: keys.visionLayers, prefix: p, index: $0, encoder: architecture.encoder)
         }
         postNorm = LayerNormBinding(p + keys.postNorm, width: w)
         if architecture.family == .siglip {
             patchBias = .direct(p + keys.patchBias, [w])
-            head = PoolingHeadBinding(keys: keys, prefix: p, encoder: architecture.encoder)
+            head = PoolingHeadBinding(names: keys.head, prefix: p, encoder: architecture.encoder)
         } else {
             classEmbedding = .direct(p + keys.classEmbedding, [w])
             preNorm = LayerNormBinding(p + keys.preNorm, width: w)
-            projection = projectionBinding(keys: keys, key: keys.visionProjection, width: w,
-                                           embedding: embeddingDimension)
+            projection = projectionBinding(keys.visionProjection, width: w, embedding: embeddingDimension).weight
         }
     }
 
@@ -294,15 +390,10 @@ struct TextTowerBinding: Sendable {
         tokenEmbedding = .direct(p + keys.tokenEmbedding, [architecture.vocabularySize, w])
         positionEmbedding = .direct(p + keys.textPositionEmbedding, [architecture.contextLength, w])
         layers = (0..<architecture.encoder.layers).map {
-            EncoderLayerBinding(keys: keys, prefix: p, index: $0, encoder: architecture.encoder)
+            EncoderLayerBinding(names: keys.textLayers, prefix: p, index: $0, encoder: architecture.encoder)
         }
         finalNorm = LayerNormBinding(p + keys.finalNorm, width: w)
-        if architecture.family == .siglip {
-            projection = .direct(p + keys.textHead + ".weight", [embeddingDimension, w])
-            projectionBias = .direct(p + keys.textHead + ".bias", [embeddingDimension])
-        } else {
-            projection = projectionBinding(keys: keys, key: keys.textProjection, width: w, embedding: embeddingDimension)
-        }
+        (projection, projectionBias) = projectionBinding(keys.textProjection, width: w, embedding: embeddingDimension)
     }
 
     var all: [WeightBinding] {

@@ -152,7 +152,13 @@ extension CLIPModelDirectory {
     public func makeTokenizer() throws(CLIPModelError) -> (any TextTokenizing)? {
         guard let tokenizerSource else { return nil }
         let text = architecture.text
-        return try text.family.descriptor.makeTokenizer(tokenizerSource, text, "tokenizer of \(url.path)")
+        let tokenizer = try text.family.descriptor.makeTokenizer(tokenizerSource, text, "tokenizer of \(url.path)")
+        return withTextCleaning(tokenizer)
+    }
+
+    /// `tokenizer`, behind open_clip's text cleaning when the checkpoint asks for it (``textCleaning``).
+    public func withTextCleaning(_ tokenizer: any TextTokenizing) -> any TextTokenizing {
+        textCleaning.map { OpenCLIPHFTokenizer(base: tokenizer, cleaning: $0) } ?? tokenizer
     }
 
     /// The image preprocessing settings of a checkpoint folder, read as transformers and

@@ -1,4 +1,5 @@
 import Foundation
+import TextTokenizer
 import ImageProcessing
 
 /// A CLIP checkpoint directory, recognized and its configuration read, without loading weights.
@@ -71,6 +72,10 @@ public struct CLIPModelDirectory: Sendable {
     public let preprocessing: PreprocessingConfiguration
     /// The file ``preprocessing`` was read from; nil when it is OpenAI CLIP's default.
     public let preprocessingFile: URL?
+    /// The text cleaning open_clip's `HFTokenizer` applies before the tokenizer files' own
+    /// tokenizer, for an OpenCLIP checkpoint whose text tower names a transformers tokenizer
+    /// (SigLIP's: `tokenizer_kwargs.clean`, `"canonicalize"`); nil otherwise.
+    public let textCleaning: OpenCLIPTextCleaning?
 
     /// Recognizes the layout of `url` and reads its configuration.
     /// - Throws: `CLIPModelError.unrecognizedDirectory` when neither layout is complete (naming
@@ -91,6 +96,7 @@ public struct CLIPModelDirectory: Sendable {
         let huggingFaceWeights = exists(FileName.weightIndex) ? FileName.weightIndex
             : exists(FileName.weights) ? FileName.weights : nil
         var openCLIPData: Data?
+        var cleaning: OpenCLIPTextCleaning?
         if exists(FileName.configuration), let weights = huggingFaceWeights {
             layout = .huggingFace
             configurationFile = url.appendingPathComponent(FileName.configuration)
@@ -103,8 +109,16 @@ public struct CLIPModelDirectory: Sendable {
             // Read once: the model and the preprocessing settings both come from this file.
             let data = try OpenCLIPConfiguration.read(configurationFile)
             openCLIPData = data
-            architecture = try OpenCLIPConfiguration(data: data, file: FileName.openCLIPConfiguration).modelConfiguration
-                .architecture(file: FileName.openCLIPConfiguration)
+            let model = try OpenCLIPConfiguration(data: data, file: FileName.openCLIPConfiguration).modelConfiguration
+            architecture = try model.architecture(file: FileName.openCLIPConfiguration)
+            if model.textConfiguration.tokenizerName != nil {
+                do {
+                    cleaning = try OpenCLIPTextCleaning(name: model.textConfiguration.tokenizerCleaning,
+                                                        path: configurationFile.path)
+                } catch {
+                    throw .tokenizer(error, context: FileName.openCLIPConfiguration)
+                }
+            }
         } else {
             var reasons: [String] = []
             let pickles = ["pytorch_model.bin", "open_clip_pytorch_model.bin", "model.pt"].filter(exists)
@@ -121,6 +135,7 @@ public struct CLIPModelDirectory: Sendable {
             }
             throw .unrecognizedDirectory(path: url.path, reason: reasons.joined(separator: "; "))
         }
+        textCleaning = cleaning
         tokenizerSource = Self.tokenizerRule(files: Self.tokenizerFiles(in: url, family: architecture.family),
                                              text: architecture.text)
         (preprocessing, preprocessingFile) = try Self.preprocessing(
@@ -144,7 +159,8 @@ public struct CLIPModelDirectory: Sendable {
     /// - Returns: the element types of the stored weights.
     public func validateWeights() throws(CLIPModelError) -> String {
         let weights = try openWeights()
-        let binding = ModelBinding(keys: CheckpointKeys(layout: layout, for: weights), architecture: architecture)
+        let binding = ModelBinding(keys: CheckpointKeys(layout: layout, family: architecture.family, for: weights),
+                                   architecture: architecture)
         try WeightLoader(source: weights, binding: binding).validate()
         return dataTypes(of: binding, in: weights)
     }

@@ -22,8 +22,16 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
     public var imageSize: Int
     /// `norm_kwargs.eps` (default 1e-5, torch's LayerNorm default).
     public var layerNormEpsilon: Double
+    /// `act_kwargs.approximate == "tanh"`: GELU in its tanh approximation.
+    public var tanhGELU: Bool
+    /// `timm_model_name`: a timm image tower in place of the native ViT (nil for the native one).
+    /// Supported: SigLIP's `vit_*_siglip_*` towers with `timm_pool: "map"`, `timm_proj: "none"`.
+    public var timmModelName: String?
     /// Settings present in the file that this library does not implement.
     public var unsupportedFeatures: [String]
+
+    /// The timm SigLIP tower ``timmModelName`` names, when it is one this library runs.
+    var siglipTower: SiglipTimmTower? { timmModelName.flatMap(SiglipTimmTower.named) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case layers, width
@@ -68,6 +76,7 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         patchSize = 16
         imageSize = 224
         layerNormEpsilon = 1e-5
+        tanhGELU = false
         unsupportedFeatures = []
     }
 
@@ -93,9 +102,20 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
                                                   lsInitValue: .lsInitValue, blockType: .blockType,
                                                   flags: [.qkNorm, .scaledCosineAttn, .scaleHeads, .scaleAttnInner,
                                                           .scaleAttn, .scaleFc],
-                                                  epsilon: &layerNormEpsilon)
+                                                  epsilon: &layerNormEpsilon, tanhGELU: &tanhGELU)
         if let name = try c.decodeIfPresent(String.self, forKey: .timmModelName) {
-            unsupported.append("timm image tower \"\(name)\"")
+            timmModelName = name
+            let pool = try c.decodeIfPresent(String.self, forKey: .timmPool) ?? "avg"
+            // open_clip's default "linear"; an explicit null is kept (decodeIfPresent reads it as nil).
+            let projection = c.contains(.timmProj)
+                ? try c.decodeIfPresent(JSONValue.self, forKey: .timmProj) ?? .null : .string("linear")
+            if SiglipTimmTower.named(name) == nil {
+                unsupported.append("timm image tower \"\(name)\"")
+            } else if pool != "map" || projection != .string("none") {
+                // (A null or empty timm_proj gives timm's linear head: only "none" has no projection.)
+                unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
+                                   + "\(projection.summary) (SigLIP's are \"map\" and \"none\")")
+            }
         }
         if let pool = try c.decodeIfPresent(JSONValue.self, forKey: .attentionalPool), pool != .bool(false), pool != .null {
             unsupported.append("attentional pooling (vision_cfg.attentional_pool)")
@@ -124,6 +144,12 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         try c.encode(patchSize, forKey: .patchSize)
         try c.encode(imageSize, forKey: .imageSize)
         if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
+        if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
+        if let timmModelName {
+            try c.encode(timmModelName, forKey: .timmModelName)
+            try c.encode("map", forKey: .timmPool)
+            try c.encode("none", forKey: .timmProj)
+        }
     }
 }
 
@@ -150,8 +176,20 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
     public var padID: Int
     /// `norm_kwargs.eps` (default 1e-5).
     public var layerNormEpsilon: Double
-    /// Settings present in the file that this library does not implement.
+    /// `act_kwargs.approximate == "tanh"`: GELU in its tanh approximation (SigLIP 2's text tower).
+    public var tanhGELU: Bool
+    /// `hf_tokenizer_name`: the tokenizer open_clip loads with transformers (SigLIP's), read here
+    /// from the checkpoint folder's tokenizer files.
+    public var tokenizerName: String?
+    /// `tokenizer_kwargs.clean`: the text cleaning open_clip's `HFTokenizer` applies first
+    /// (`"canonicalize"` for SigLIP; nil: the key is absent).
+    public var tokenizerCleaning: String?
+    /// Settings present in the file that this library does not implement in a CLIP text tower.
     public var unsupportedFeatures: [String]
+    /// Settings present in the file that this library does not implement in a SigLIP text tower
+    /// (bidirectional, pooled at the last position, a projection with bias), whose image tower
+    /// is one of timm's SigLIP towers.
+    public var unsupportedSiglipFeatures: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case contextLength = "context_length"
@@ -198,7 +236,9 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         eosID = 2
         padID = 0
         layerNormEpsilon = 1e-5
+        tanhGELU = false
         unsupportedFeatures = []
+        unsupportedSiglipFeatures = []
     }
 
     public init(from decoder: Decoder) throws {
@@ -214,27 +254,51 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         poolType = try c.value(.poolType, default: poolType)
         eosID = try c.value(.eosID, default: eosID)
         padID = try c.value(.padID, default: padID)
-        unsupported += try openCLIPCommonFeatures(c, tower: "text_cfg", normKwargs: .normKwargs, actKwargs: .actKwargs,
-                                                  lsInitValue: .lsInitValue, blockType: .blockType,
-                                                  flags: [.qkNorm, .scaledCosineAttn, .scaleHeads, .scaleAttnInner,
-                                                          .scaleAttn, .scaleFc],
-                                                  epsilon: &layerNormEpsilon)
+        let common = try openCLIPCommonFeatures(c, tower: "text_cfg", normKwargs: .normKwargs, actKwargs: .actKwargs,
+                                                lsInitValue: .lsInitValue, blockType: .blockType,
+                                                flags: [.qkNorm, .scaledCosineAttn, .scaleHeads, .scaleAttnInner,
+                                                        .scaleAttn, .scaleFc],
+                                                epsilon: &layerNormEpsilon, tanhGELU: &tanhGELU)
+        unsupported += common
+        var siglip = common
         if let name = try c.decodeIfPresent(String.self, forKey: .hfModelName) {
             unsupported.append("Hugging Face text tower \"\(name)\"")
+            siglip.append("Hugging Face text tower \"\(name)\"")
         }
-        if let name = try c.decodeIfPresent(String.self, forKey: .hfTokenizerName) {
-            unsupported.append("custom tokenizer \"\(name)\"")
+        tokenizerName = try c.decodeIfPresent(String.self, forKey: .hfTokenizerName)
+        if let tokenizerName { unsupported.append("custom tokenizer \"\(tokenizerName)\"") }
+        if let kwargs = try c.decodeIfPresent([String: JSONValue].self, forKey: .tokenizerKwargs) {
+            for (key, value) in kwargs.sorted(by: { $0.key < $1.key }) {
+                if key == "clean", case let .string(name) = value {
+                    tokenizerCleaning = name
+                } else {
+                    siglip.append("text_cfg.tokenizer_kwargs.\(key)")
+                }
+            }
         }
-        for key in [CodingKeys.embedCls, .noCausalMask, .projBias] where try c.decodeIfPresent(Bool.self, forKey: key) == true {
+        let flags = try [CodingKeys.embedCls, .noCausalMask, .projBias].map { key in
+            (key, try c.decodeIfPresent(Bool.self, forKey: key) == true)
+        }
+        for (key, set) in flags where set {
             unsupported.append("text_cfg.\(key.stringValue)")
+        }
+        // SigLIP's text tower: no causal mask and a projection with bias; no class embedding.
+        for (key, set) in flags where set != (key != .embedCls) {
+            siglip.append("text_cfg.\(key.stringValue) \(set) (SigLIP's text tower has \(!set))")
         }
         if let type = try c.decodeIfPresent(String.self, forKey: .projType), type != "linear" {
             unsupported.append("text_cfg.proj_type \"\(type)\"")
+            siglip.append("text_cfg.proj_type \"\(type)\"")
         }
         if poolType != "argmax" && poolType != "eos" {
             unsupported.append("text_cfg.pool_type \"\(poolType)\"")
         }
-        unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key text_cfg.\($0)" }
+        if poolType != "last" {
+            siglip.append("text_cfg.pool_type \"\(poolType)\" (SigLIP's text tower pools the last position)")
+        }
+        let unknown = try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key text_cfg.\($0)" }
+        unsupportedSiglipFeatures = siglip + unknown
+        unsupported += unknown
         unsupportedFeatures = unsupported
     }
 
@@ -250,6 +314,9 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         if eosID != 2 { try c.encode(eosID, forKey: .eosID) }
         if padID != 0 { try c.encode(padID, forKey: .padID) }
         if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
+        if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
+        if let tokenizerName { try c.encode(tokenizerName, forKey: .hfTokenizerName) }
+        if let tokenizerCleaning { try c.encode(["clean": tokenizerCleaning], forKey: .tokenizerKwargs) }
     }
 }
 
@@ -258,7 +325,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
 private func openCLIPCommonFeatures<Key: CodingKey>(
     _ c: KeyedDecodingContainer<Key>, tower: String,
     normKwargs: Key, actKwargs: Key, lsInitValue: Key, blockType: Key, flags: [Key],
-    epsilon: inout Double
+    epsilon: inout Double, tanhGELU: inout Bool
 ) throws -> [String] {
     var unsupported: [String] = []
     if let kwargs = try c.decodeIfPresent([String: JSONValue].self, forKey: normKwargs) {
@@ -271,7 +338,13 @@ private func openCLIPCommonFeatures<Key: CodingKey>(
         }
     }
     if let kwargs = try c.decodeIfPresent([String: JSONValue].self, forKey: actKwargs), !kwargs.isEmpty {
-        unsupported.append("\(tower).act_kwargs")
+        // nn.GELU(approximate=...): "tanh" (SigLIP 2's text tower) or "none".
+        if kwargs.count == 1, let approximate = kwargs["approximate"],
+           approximate == .string("tanh") || approximate == .string("none") {
+            tanhGELU = approximate == .string("tanh")
+        } else {
+            unsupported.append("\(tower).act_kwargs")
+        }
     }
     if let value = try c.decodeIfPresent(JSONValue.self, forKey: lsInitValue), value != .null {
         unsupported.append("layer scale (\(tower).ls_init_value)")
@@ -334,14 +407,18 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
         textConfiguration = try c.value(.textConfiguration, default: OpenCLIPTextConfiguration())
         customText = try c.value(.customText, default: false)
         var unsupported: [String] = []
-        if let bias = try c.decodeIfPresent(JSONValue.self, forKey: .initLogitBias), bias != .null {
+        // A timm SigLIP image tower makes a SigLIP model: a logit bias and a SigLIP text tower.
+        let siglip = visionConfiguration.siglipTower != nil
+        if !siglip, let bias = try c.decodeIfPresent(JSONValue.self, forKey: .initLogitBias), bias != .null {
             unsupported.append("logit bias (init_logit_bias, a SigLIP-style model)")
         }
         if c.contains(.multimodalCfg) {
             unsupported.append("multimodal_cfg (a CoCa model)")
         }
+        if siglip, quickGELU { unsupported.append("quick_gelu in a SigLIP model") }
         unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key model_cfg.\($0)" }
-        unsupportedFeatures = unsupported + visionConfiguration.unsupportedFeatures + textConfiguration.unsupportedFeatures
+        unsupportedFeatures = unsupported + visionConfiguration.unsupportedFeatures
+            + (siglip ? textConfiguration.unsupportedSiglipFeatures : textConfiguration.unsupportedFeatures)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -361,12 +438,9 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
         if !unsupportedFeatures.isEmpty {
             throw .unsupportedArchitecture(file: file, reason: unsupportedFeatures.joined(separator: "; "))
         }
-        let activation: Activation = quickGELU ? .quickGELU : .gelu
         let v = visionConfiguration
         let t = textConfiguration
-        guard v.headWidth > 0 else {
-            throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")
-        }
+        func activation(tanh: Bool) -> Activation { quickGELU ? .quickGELU : tanh ? .geluTanh : .gelu }
         func mlpWidth(_ width: Int, _ ratio: Double, _ key: String) throws(CLIPModelError) -> Int {
             // Python's int(width * mlp_ratio): truncation toward zero.
             let product = Double(width) * ratio
@@ -375,25 +449,45 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
             }
             return Int(product)
         }
-        let vision = VisionArchitecture(
-            imageSize: v.imageSize, patchSize: v.patchSize, channels: 3,
-            encoder: EncoderArchitecture(
-                width: v.width, layers: v.layers, heads: v.width / v.headWidth,
-                mlpWidth: try mlpWidth(v.width, v.mlpRatio, "vision_cfg.mlp_ratio"),
-                activation: activation, layerNormEpsilon: Float(v.layerNormEpsilon)))
-        if v.width % v.headWidth != 0 {
-            throw .invalidConfiguration(
-                file: file, key: "vision_cfg.head_width",
-                reason: "\(v.headWidth) does not divide the width \(v.width)")
+        let vision: VisionArchitecture
+        let family: ModelFamily
+        if let tower = v.siglipTower {
+            // timm builds the tower at the image size its name says; open_clip's image_size must agree.
+            guard v.imageSize == tower.imageSize else {
+                throw .invalidConfiguration(
+                    file: file, key: "vision_cfg.image_size",
+                    reason: "\(v.imageSize) differs from the \(tower.imageSize) px that timm's \(tower.name) takes")
+            }
+            vision = tower.vision(imageSize: v.imageSize)
+            family = .siglip
+        } else {
+            guard v.headWidth > 0 else {
+                throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")
+            }
+            vision = VisionArchitecture(
+                imageSize: v.imageSize, patchSize: v.patchSize, channels: 3,
+                encoder: EncoderArchitecture(
+                    width: v.width, layers: v.layers, heads: v.width / v.headWidth,
+                    mlpWidth: try mlpWidth(v.width, v.mlpRatio, "vision_cfg.mlp_ratio"),
+                    activation: activation(tanh: v.tanhGELU), layerNormEpsilon: Float(v.layerNormEpsilon)))
+            if v.width % v.headWidth != 0 {
+                throw .invalidConfiguration(
+                    file: file, key: "vision_cfg.head_width",
+                    reason: "\(v.headWidth) does not divide the width \(v.width)")
+            }
+            family = .clip
         }
-        let endOfText = t.poolType == "eos"
+        // CLIP pools at the end-of-text token (the highest id, or eos_id); SigLIP at the last
+        // position, recording eos_id.
+        let endOfText = t.poolType == "eos" || family == .siglip
             ? t.eosID : TextArchitecture.highestTokenEndOfText(vocabularySize: t.vocabularySize)
         let text = TextArchitecture(
             vocabularySize: t.vocabularySize, contextLength: t.contextLength, endOfTextTokenID: endOfText,
             encoder: EncoderArchitecture(
                 width: t.width, layers: t.layers, heads: t.heads,
                 mlpWidth: try mlpWidth(t.width, t.mlpRatio, "text_cfg.mlp_ratio"),
-                activation: activation, layerNormEpsilon: Float(t.layerNormEpsilon)))
+                activation: activation(tanh: t.tanhGELU), layerNormEpsilon: Float(t.layerNormEpsilon)),
+            family: family)
         let result = CLIPArchitecture(vision: vision, text: text, embeddingDimension: embeddingDimension)
         try result.validate(file: file)
         return result

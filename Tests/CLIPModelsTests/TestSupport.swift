@@ -30,14 +30,17 @@ func tokenBatches(_ model: String) throws -> TokenBatches {
     return try #require(all[model])
 }
 
-/// The parity criterion of the issue: max |ours − ref| ≤ 1e-4 · max |ref|, same shape.
-func expectClose(_ ours: Tensor, _ ref: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+/// The parity criterion of the issue: max |ours − ref| ≤ 1e-4 · max |ref| (or a tighter
+/// `tolerance`), same shape.
+func expectClose(_ ours: Tensor, _ ref: Tensor, _ what: String, tolerance: Float = 1e-4,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(ours.shape == ref.shape, "\(what): shape \(ours.shape) vs \(ref.shape)", sourceLocation: sourceLocation)
     guard ours.shape == ref.shape else { return }
     let scale = ref.scalars.map(abs).max() ?? 0
     let worst = zip(ours.scalars, ref.scalars).map { abs($0 - $1) }.max() ?? 0
     #expect(scale > 0, "\(what): degenerate reference", sourceLocation: sourceLocation)
-    #expect(worst <= 1e-4 * scale, "\(what): max |diff| \(worst) > 1e-4 × \(scale)", sourceLocation: sourceLocation)
+    #expect(worst <= tolerance * scale, "\(what): max |diff| \(worst) > \(tolerance) × \(scale)",
+            sourceLocation: sourceLocation)
 }
 
 /// The error `body` throws (recording an issue when it does not throw a `CLIPModelError`).
