@@ -46,9 +46,70 @@ public struct EncoderArchitecture: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// The vision tower of a ViT. CLIP: patch embedding, class token, positional embedding,
-/// pre-LayerNorm, encoder, post-LayerNorm of the class token, projection. SigLIP: patch
-/// embedding with bias, positional embedding, encoder, post-LayerNorm, attention-pooling head.
+/// How an image tower turns its encoder's tokens into one vector.
+public enum VisionPooling: Sendable, Equatable, Hashable, Codable {
+    /// The final state of the class token (CLIP): only that token goes through the last layer's
+    /// query, MLP and the post-LayerNorm.
+    case classToken
+    /// An attention-pooling head over every token after the post-LayerNorm (SigLIP's, timm's
+    /// `map` pooling, `AttentionPoolLatent`): a learned probe, `heads` attention heads (the
+    /// encoder's for SigLIP; PE's head has its own count), then `x + MLP(LayerNorm(x))`.
+    case attentionHead(heads: Int)
+}
+
+/// What maps the pooled vector onto the embedding space.
+public enum VisionProjection: String, Sendable, Equatable, Hashable, Codable {
+    /// Nothing: the pooled vector is the embedding (SigLIP; its width is the embedding's).
+    case none
+    /// A matrix without bias (CLIP's `visual_projection` / `proj`).
+    case matrix
+    /// A linear layer with bias (timm's classifier `head` sized to the embedding).
+    case linear
+}
+
+/// The parts of a ViT image tower that differ between families, each a switch of its own.
+public struct VisionTowerOptions: Sendable, Equatable, Hashable, Codable {
+    /// A learned class token before the patches.
+    public var classToken: Bool
+    /// A LayerNorm of every token before the first layer (CLIP's `ln_pre`, timm's `norm_pre`).
+    public var preNorm: Bool
+    /// Whether the patch convolution has a bias.
+    public var patchBias: Bool
+    /// How the tokens become one vector.
+    public var pooling: VisionPooling
+    /// How the pooled vector becomes the embedding.
+    public var projection: VisionProjection
+
+    /// Creates tower options.
+    public init(classToken: Bool, preNorm: Bool, patchBias: Bool, pooling: VisionPooling, projection: VisionProjection) {
+        self.classToken = classToken
+        self.preNorm = preNorm
+        self.patchBias = patchBias
+        self.pooling = pooling
+        self.projection = projection
+    }
+
+    /// CLIP's tower: class token, pre-LayerNorm, no patch bias, class-token pooling, a projection matrix.
+    public static let clip = VisionTowerOptions(classToken: true, preNorm: true, patchBias: false, pooling: .classToken,
+                                                projection: .matrix)
+
+    /// SigLIP's tower with `heads` heads: no class token, no pre-LayerNorm, a patch bias, the
+    /// attention-pooling head, no projection.
+    public static func siglip(heads: Int) -> VisionTowerOptions {
+        VisionTowerOptions(classToken: false, preNorm: false, patchBias: true, pooling: .attentionHead(heads: heads),
+                           projection: .none)
+    }
+
+    /// The options a family's tower has unless its configuration says otherwise.
+    static func defaults(for family: ModelFamily, encoder: EncoderArchitecture) -> VisionTowerOptions {
+        family == .siglip ? .siglip(heads: encoder.heads) : .clip
+    }
+}
+
+/// The vision tower of a ViT: patch embedding, positional embedding, an encoder, a pooling and
+/// a projection, with the family's ``VisionTowerOptions`` (CLIP: class token, pre-LayerNorm,
+/// class-token pooling with a post-LayerNorm, projection; SigLIP: patch embedding with bias,
+/// encoder, post-LayerNorm, attention-pooling head).
 public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
     /// The family whose tower structure this is (``ModelFamily``).
     public var family: ModelFamily
@@ -60,23 +121,47 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
     public var channels: Int
     /// The encoder layers.
     public var encoder: EncoderArchitecture
+    /// The tower's structure (class token, pre-norm, pooling, projection).
+    public var options: VisionTowerOptions
 
-    /// Creates a vision tower description.
+    /// Creates a vision tower description; `options` default to the family's.
     public init(imageSize: Int, patchSize: Int, channels: Int = 3, encoder: EncoderArchitecture,
-                family: ModelFamily = .clip) {
+                family: ModelFamily = .clip, options: VisionTowerOptions? = nil) {
         self.family = family
         self.imageSize = imageSize
         self.patchSize = patchSize
         self.channels = channels
         self.encoder = encoder
+        self.options = options ?? .defaults(for: family, encoder: encoder)
     }
 
     /// Patches per side (`imageSize / patchSize`, rounded down: the convolution has no padding).
     public var gridSize: Int { patchSize > 0 ? imageSize / patchSize : 0 }
-    /// The number of tokens per image: one per patch, plus CLIP's class token.
-    public var tokenCount: Int { gridSize * gridSize + (family == .clip ? 1 : 0) }
+    /// The number of tokens per image: one per patch, plus the class token if there is one.
+    public var tokenCount: Int { gridSize * gridSize + (options.classToken ? 1 : 0) }
     /// The length of one flattened patch (`channels · patchSize²`).
     public var patchLength: Int { channels * patchSize * patchSize }
+
+    /// The number of parameters of the tower (embeddings, norms, encoder, pooling, projection)
+    /// for an embedding of `embeddingDimension`.
+    func parameterCount(embeddingDimension: Int) -> Int {
+        let v = encoder
+        let o = options
+        var count = v.width * patchLength + tokenCount * v.width + v.parameterCount + 2 * v.width  // post-norm
+        if o.patchBias { count += v.width }
+        if o.classToken { count += v.width }
+        if o.preNorm { count += 2 * v.width }
+        if case .attentionHead = o.pooling {
+            // Probe, attention (in and out projections with biases), LayerNorm, MLP.
+            count += v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width + 2 * v.width * v.mlpWidth + v.mlpWidth + v.width
+        }
+        switch o.projection {
+        case .none: break
+        case .matrix: count += v.width * embeddingDimension
+        case .linear: count += v.width * embeddingDimension + embeddingDimension
+        }
+        return count
+    }
 }
 
 /// The text tower. CLIP: token and positional embeddings, causal encoder, final LayerNorm,
@@ -128,21 +213,11 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
 
     /// The number of parameters, counting the logit scale (and SigLIP's logit bias).
     public var parameterCount: Int {
-        let v = vision.encoder
         let t = text.encoder
-        let embeddings = v.width * vision.patchLength + vision.tokenCount * v.width
-            + text.vocabularySize * t.width + text.contextLength * t.width
-        if family == .siglip {
-            // Patch bias, post-LayerNorm, the head (probe, attention, LayerNorm, MLP); final
-            // LayerNorm and the text head with its bias; logit scale and bias.
-            let head = v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width
-                + 2 * v.width * v.mlpWidth + v.mlpWidth + v.width
-            return embeddings + v.width + 2 * v.width + v.parameterCount + head
-                + 2 * t.width + t.parameterCount + t.width * embeddingDimension + embeddingDimension + 2
-        }
-        // CLIP: class token, pre- and post-LayerNorm, projections; final LayerNorm.
-        return embeddings + v.width + 4 * v.width + v.parameterCount + v.width * embeddingDimension
-            + 2 * t.width + t.parameterCount + t.width * embeddingDimension + 1
+        // Text: embeddings, encoder, final LayerNorm, projection (SigLIP's head has a bias).
+        let textCount = text.vocabularySize * t.width + text.contextLength * t.width + t.parameterCount + 2 * t.width
+            + t.width * embeddingDimension + (family == .siglip ? embeddingDimension : 0)
+        return vision.parameterCount(embeddingDimension: embeddingDimension) + textCount + (family == .siglip ? 2 : 1)
     }
 
     /// The common name of this architecture (for example "ViT-B/32"), when it is one of the
@@ -182,10 +257,14 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
                       "\(text.endOfTextTokenID) is outside the vocabulary of \(text.vocabularySize) tokens")
         }
         try check(embeddingDimension > 0, "projection_dim", "must be positive, got \(embeddingDimension)")
-        if family == .siglip {
+        if vision.options.projection == .none {
             try check(embeddingDimension == vision.encoder.width, "text_config.projection_size",
                       "\(embeddingDimension) differs from the image embedding width (vision hidden_size "
                         + "\(vision.encoder.width)): SigLIP's image tower has no projection")
+        }
+        if case let .attentionHead(heads) = vision.options.pooling {
+            try check(heads > 0 && vision.encoder.width % heads == 0, "vision.attn_pool_heads",
+                      "\(heads) heads do not divide width \(vision.encoder.width)")
         }
         // Guard against sizes whose tensors could not be allocated (a corrupt or hostile config):
         // every size below its limit keeps every product in `parameterCount` and in the forward
@@ -239,15 +318,17 @@ extension TextArchitecture {
 
 // The family is encoded only when it is not CLIP, so that a CLIP architecture encodes exactly as
 // it did before SigLIP existed (``CLIPModel/fingerprint`` hashes the encoding).
+// The options likewise only when they are not the family's defaults.
 extension VisionArchitecture {
-    private enum CodingKeys: String, CodingKey { case family, imageSize, patchSize, channels, encoder }
+    private enum CodingKeys: String, CodingKey { case family, imageSize, patchSize, channels, encoder, options }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(imageSize: try c.decode(Int.self, forKey: .imageSize), patchSize: try c.decode(Int.self, forKey: .patchSize),
                   channels: try c.decode(Int.self, forKey: .channels),
                   encoder: try c.decode(EncoderArchitecture.self, forKey: .encoder),
-                  family: try c.decodeIfPresent(ModelFamily.self, forKey: .family) ?? .clip)
+                  family: try c.decodeIfPresent(ModelFamily.self, forKey: .family) ?? .clip,
+                  options: try c.decodeIfPresent(VisionTowerOptions.self, forKey: .options))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -257,6 +338,7 @@ extension VisionArchitecture {
         try c.encode(patchSize, forKey: .patchSize)
         try c.encode(channels, forKey: .channels)
         try c.encode(self.encoder, forKey: .encoder)
+        if options != .defaults(for: family, encoder: self.encoder) { try c.encode(options, forKey: .options) }
     }
 }
 

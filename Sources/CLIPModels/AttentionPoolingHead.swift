@@ -9,6 +9,8 @@ import TensorCore
 /// model opens; per image only the keys and values of its tokens are projected.
 struct AttentionPoolingHead: Sendable {
     let architecture: EncoderArchitecture
+    /// The attention heads (SigLIP: the encoder's; PE's head has its own count).
+    let heads: Int
     /// `[width]`: `probe · W_qᵀ + b_q`.
     let query: Tensor
     /// `[2·width, width]` + `[2·width]`: the key and value rows of the packed in-projection.
@@ -25,6 +27,7 @@ struct AttentionPoolingHead: Sendable {
 
     init(binding: PoolingHeadBinding, encoder: EncoderArchitecture, loader: WeightLoader) throws(CLIPModelError) {
         architecture = encoder
+        heads = binding.heads
         let w = encoder.width
         let probe = try loader.load(binding.probe)
         let inWeight = try loader.load(binding.inProjectionWeight)
@@ -63,7 +66,7 @@ struct AttentionPoolingHead: Sendable {
     func pool(_ hidden: UnsafePointer<Float>, sequences: Int, tokens: Int, into pooled: UnsafeMutablePointer<Float>,
               workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
-        let heads = architecture.heads
+        let heads = self.heads
         let headWidth = width / heads
         let scale = 1 / Float(headWidth).squareRoot()
         let stride = 2 * width

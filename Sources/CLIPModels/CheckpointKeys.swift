@@ -107,8 +107,9 @@ struct CheckpointKeys: Sendable {
     let patchBias: String
     let classEmbedding: String
     let visionPositionEmbedding: String
-    /// Whether positional embeddings are stored with a leading axis of 1 (timm's `[1, tokens, width]`).
-    let positionEmbeddingHasBatchAxis: Bool
+    /// Whether the class and positional embeddings are stored with leading axes of 1 (timm's
+    /// `[1, 1, width]` and `[1, tokens, width]`).
+    let embeddingsHaveBatchAxes: Bool
     let preNorm: String
     let postNorm: String
     let visionLayers: LayerNames
@@ -138,7 +139,7 @@ struct CheckpointKeys: Sendable {
         ignorable: ["text_model.embeddings.position_ids", "vision_model.embeddings.position_ids"],
         patchEmbedding: "embeddings.patch_embedding.weight", patchBias: "embeddings.patch_embedding.bias",
         classEmbedding: "embeddings.class_embedding", visionPositionEmbedding: "embeddings.position_embedding.weight",
-        positionEmbeddingHasBatchAxis: false, preNorm: "pre_layrnorm", postNorm: "post_layernorm",
+        embeddingsHaveBatchAxes: false, preNorm: "pre_layrnorm", postNorm: "post_layernorm",
         visionLayers: .huggingFace, head: .huggingFace, visionProjection: .linear("visual_projection", bias: false),
         tokenEmbedding: "embeddings.token_embedding.weight", textPositionEmbedding: "embeddings.position_embedding.weight",
         finalNorm: "final_layer_norm", textLayers: .huggingFace, textProjection: .linear("text_projection", bias: false))
@@ -156,7 +157,7 @@ struct CheckpointKeys: Sendable {
             layout: .openCLIP, visionPrefix: "visual.", textPrefix: textPrefix,
             ignorable: ["input_resolution", "context_length", "vocab_size"],
             patchEmbedding: "conv1.weight", patchBias: "conv1.bias", classEmbedding: "class_embedding",
-            visionPositionEmbedding: "positional_embedding", positionEmbeddingHasBatchAxis: false,
+            visionPositionEmbedding: "positional_embedding", embeddingsHaveBatchAxes: false,
             preNorm: "ln_pre", postNorm: "ln_post", visionLayers: .openCLIP, head: .timm,
             visionProjection: .transposedMatrix("visual.proj"),
             tokenEmbedding: "token_embedding.weight", textPositionEmbedding: "positional_embedding",
@@ -171,9 +172,9 @@ struct CheckpointKeys: Sendable {
             layout: .openCLIP, visionPrefix: "visual.trunk.", textPrefix: textPrefix,
             ignorable: ["input_resolution", "context_length", "vocab_size"],
             patchEmbedding: "patch_embed.proj.weight", patchBias: "patch_embed.proj.bias", classEmbedding: "cls_token",
-            visionPositionEmbedding: "pos_embed", positionEmbeddingHasBatchAxis: true,
+            visionPositionEmbedding: "pos_embed", embeddingsHaveBatchAxes: true,
             preNorm: "norm_pre", postNorm: "norm", visionLayers: .timm, head: .timm,
-            visionProjection: .linear("visual.head.proj", bias: false),
+            visionProjection: .linear("visual.trunk.head", bias: true),
             tokenEmbedding: "token_embedding.weight", textPositionEmbedding: "positional_embedding",
             finalNorm: "ln_final", textLayers: .openCLIP, textProjection: .linear(textPrefix + "text_projection", bias: true))
     }
@@ -187,9 +188,10 @@ extension CheckpointKeys {
         case .huggingFace:
             self = family == .siglip ? .huggingFaceSiglip : .huggingFace
         case .openCLIP:
+            // open_clip saves a timm image tower under `visual.trunk.`.
             let custom = weights.shape(of: "text.token_embedding.weight") != nil
-            self = family == .siglip ? .openCLIPTimm(textPrefix: custom ? "text." : "")
-                : .openCLIP(textPrefix: custom ? "text." : "")
+            let timm = weights.shape(of: "visual.trunk.pos_embed") != nil || family == .siglip
+            self = timm ? .openCLIPTimm(textPrefix: custom ? "text." : "") : .openCLIP(textPrefix: custom ? "text." : "")
         }
     }
 }
@@ -311,7 +313,11 @@ struct PoolingHeadBinding: Sendable {
     var fc2Weight: WeightBinding
     var fc2Bias: WeightBinding
 
-    init(names: CheckpointKeys.HeadNames, prefix: String, encoder: EncoderArchitecture) {
+    /// The head's attention heads (SigLIP: the encoder's; PE: its own count).
+    var heads: Int
+
+    init(names: CheckpointKeys.HeadNames, prefix: String, encoder: EncoderArchitecture, heads: Int) {
+        self.heads = heads
         let p = prefix + names.prefix
         let w = encoder.width
         probe = .direct(p + names.probe, [1, 1, w], as: [w])
@@ -342,6 +348,8 @@ struct VisionTowerBinding: Sendable {
     var layers: [EncoderLayerBinding]
     var postNorm: LayerNormBinding
     var projection: WeightBinding?
+    /// The projection's bias (timm's classifier head).
+    var projectionBias: WeightBinding?
     var head: PoolingHeadBinding?
 
     init(keys: CheckpointKeys, architecture: VisionArchitecture, embeddingDimension: Int) {
@@ -351,26 +359,31 @@ struct VisionTowerBinding: Sendable {
         patchEmbedding = .direct(p + keys.patchEmbedding, [w, architecture.channels, patch, patch],
                                  as: [w, architecture.patchLength])
         let tokens = architecture.tokenCount
-        positionEmbedding = .direct(p + keys.visionPositionEmbedding,
-                                    keys.positionEmbeddingHasBatchAxis ? [1, tokens, w] : [tokens, w], as: [tokens, w])
+        let batchAxes = keys.embeddingsHaveBatchAxes
+        positionEmbedding = .direct(p + keys.visionPositionEmbedding, batchAxes ? [1, tokens, w] : [tokens, w],
+                                    as: [tokens, w])
         layers = (0..<architecture.encoder.layers).map {
             EncoderLayerBinding(names: keys.visionLayers, prefix: p, index: $0, encoder: architecture.encoder)
         }
         postNorm = LayerNormBinding(p + keys.postNorm, width: w)
-        if architecture.family == .siglip {
-            patchBias = .direct(p + keys.patchBias, [w])
-            head = PoolingHeadBinding(names: keys.head, prefix: p, encoder: architecture.encoder)
-        } else {
-            classEmbedding = .direct(p + keys.classEmbedding, [w])
-            preNorm = LayerNormBinding(p + keys.preNorm, width: w)
-            projection = projectionBinding(keys.visionProjection, width: w, embedding: embeddingDimension).weight
+        let options = architecture.options
+        if options.patchBias { patchBias = .direct(p + keys.patchBias, [w]) }
+        if options.classToken { classEmbedding = .direct(p + keys.classEmbedding, batchAxes ? [1, 1, w] : [w], as: [w]) }
+        if options.preNorm { preNorm = LayerNormBinding(p + keys.preNorm, width: w) }
+        if case let .attentionHead(heads) = options.pooling {
+            head = PoolingHeadBinding(names: keys.head, prefix: p, encoder: architecture.encoder, heads: heads)
+        }
+        switch options.projection {
+        case .none: break
+        case .matrix, .linear:
+            (projection, projectionBias) = projectionBinding(keys.visionProjection, width: w, embedding: embeddingDimension)
         }
     }
 
     var all: [WeightBinding] {
         [patchEmbedding] + [patchBias, classEmbedding].compactMap { $0 } + [positionEmbedding]
-            + (preNorm?.all ?? []) + layers.flatMap(\.all) + postNorm.all + [projection].compactMap { $0 }
-            + (head?.all ?? [])
+            + (preNorm?.all ?? []) + layers.flatMap(\.all) + postNorm.all + (head?.all ?? [])
+            + [projection, projectionBias].compactMap { $0 }
     }
 }
 

@@ -1,46 +1,36 @@
 import TensorCore
 
-/// An image tower: a ViT that maps normalized pixels to image embeddings.
+/// An image tower: a ViT that maps normalized pixels to image embeddings, with the parts its
+/// ``VisionTowerOptions`` switch on.
 ///
-/// CLIP: patch embedding (a convolution with stride = patch size and no bias, computed as
-/// im2col + GEMM), class token, learned positional embedding, pre-LayerNorm, pre-norm encoder
-/// layers, post-LayerNorm of the class token, projection. SigLIP: patch embedding with bias,
-/// positional embedding, encoder, post-LayerNorm of every token, attention-pooling head
-/// (``ModelFamily``). Immutable and safe to share between threads.
+/// Patch embedding (a convolution with stride = patch size, computed as im2col + GEMM; with a
+/// bias for SigLIP), [class token], learned positional embedding, [pre-LayerNorm], pre-norm
+/// encoder layers, then either class-token pooling (the post-LayerNorm of the class token; CLIP)
+/// or the post-LayerNorm of every token and an attention-pooling head (SigLIP, PE), then the
+/// projection (a matrix for CLIP, a linear layer with bias for timm's head, none for SigLIP).
+/// Immutable and safe to share between threads.
 public struct VisionTransformer: ImageTower {
     /// The tower's sizes.
     public let architecture: VisionArchitecture
     /// The width of the output embeddings.
     public let embeddingDimension: Int
 
-    /// `[width, channels·patch·patch]`; SigLIP's has a bias.
+    /// `[width, channels·patch·patch]`, with a bias when the options say so.
     let patchEmbedding: LinearLayer
     /// `[tokens, width]`.
     let positionEmbedding: Tensor
+    /// `[width]`, when the tower has a class token.
+    let classEmbedding: Tensor?
+    let preNorm: LayerNormWeights?
     let encoder: TransformerEncoder
     let postNorm: LayerNormWeights
-    /// What turns the encoder's tokens into the embedding.
-    let pooling: Pooling
+    /// The pooling head, when the tower pools by attention.
+    let head: AttentionPoolingHead?
+    /// `[embedding, width]` (+ bias), always Float32; nil when the pooled vector is the embedding.
+    let projection: LinearLayer?
+    /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
+    let projectionMatrix: Tensor?
     let workspaces = WorkspacePool()
-
-    /// The family-specific parts of the tower.
-    enum Pooling: Sendable {
-        /// CLIP: the class token goes in before the pre-LayerNorm and comes out projected.
-        case classToken(ClassTokenPooling)
-        /// SigLIP: every token, after the post-LayerNorm, through the pooling head.
-        case attentionHead(AttentionPoolingHead)
-    }
-
-    /// CLIP's class token, pre-LayerNorm and projection.
-    struct ClassTokenPooling: Sendable {
-        /// `[width]`.
-        let classEmbedding: Tensor
-        let preNorm: LayerNormWeights
-        /// `[embedding, width]`, no bias; always Float32.
-        let projection: LinearLayer
-        /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
-        let projectionMatrix: Tensor
-    }
 
     init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
          loader: WeightLoader) throws(CLIPModelError) {
@@ -48,26 +38,27 @@ public struct VisionTransformer: ImageTower {
         self.embeddingDimension = embeddingDimension
         patchEmbedding = try loader.linear(binding.patchEmbedding, bias: binding.patchBias)
         positionEmbedding = try loader.load(binding.positionEmbedding)
-        var classPart: (Tensor, LayerNormWeights)?
-        if let classEmbedding = binding.classEmbedding, let preNorm = binding.preNorm {
-            classPart = (try loader.load(classEmbedding), try loader.load(preNorm))
-        }
+        classEmbedding = try binding.classEmbedding.map { (b) throws(CLIPModelError) in try loader.load(b) }
+        preNorm = try binding.preNorm.map { (b) throws(CLIPModelError) in try loader.load(b) }
         var layers: [EncoderLayerWeights] = []
         for layer in binding.layers { layers.append(try loader.load(layer)) }
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
         postNorm = try loader.load(binding.postNorm)
-        if let head = binding.head {
-            pooling = .attentionHead(try AttentionPoolingHead(binding: head, encoder: architecture.encoder,
-                                                              loader: loader))
-        } else if let (classEmbedding, preNorm) = classPart, let projection = binding.projection {
-            let matrix = try loader.load(projection)
-            pooling = .classToken(ClassTokenPooling(
-                classEmbedding: classEmbedding, preNorm: preNorm,
-                projection: try LinearLayer(weight: matrix, bias: nil, precision: .float32,
-                                            name: projection.sources.map(\.key).joined(separator: ", ")),
-                projectionMatrix: matrix))
+        head = try binding.head.map { (head) throws(CLIPModelError) in
+            try AttentionPoolingHead(binding: head, encoder: architecture.encoder, loader: loader)
+        }
+        if let weight = binding.projection {
+            let matrix = try loader.load(weight)
+            let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
+            projection = try LinearLayer(weight: matrix, bias: bias, precision: .float32,
+                                         name: weight.sources.map(\.key).joined(separator: ", "))
+            projectionMatrix = matrix
         } else {
-            throw .unsupportedArchitecture(file: "vision tower", reason: "neither a class token nor a pooling head")
+            projection = nil
+            projectionMatrix = nil
+        }
+        if case .classToken = architecture.options.pooling, classEmbedding == nil {
+            throw .unsupportedArchitecture(file: "vision tower", reason: "class-token pooling without a class token")
         }
     }
 
@@ -81,20 +72,16 @@ public struct VisionTransformer: ImageTower {
         linearLayers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
     }
 
-    /// CLIP: the projection, then the class embedding; SigLIP: the pooling head's probe and its
-    /// query.
+    /// The projection (CLIP, PE), then the class embedding (CLIP, PE) and the pooling head's
+    /// probe and query (SigLIP, PE).
     public var fingerprintTensors: TowerFingerprint {
-        switch pooling {
-        case let .classToken(clip): return TowerFingerprint(projection: clip.projectionMatrix, others: [clip.classEmbedding])
-        case let .attentionHead(head): return TowerFingerprint(projection: nil, others: [head.probe, head.query])
-        }
+        TowerFingerprint(projection: projectionMatrix,
+                         others: [classEmbedding].compactMap { $0 } + (head.map { [$0.probe, $0.query] } ?? []))
     }
 
     /// The linear layers of the tower.
     var linearLayers: [LinearLayer] {
-        var result = encoder.layers.flatMap(\.linearLayers) + [patchEmbedding]
-        if case let .attentionHead(head) = pooling { result += head.linearLayers }
-        return result
+        encoder.layers.flatMap(\.linearLayers) + [patchEmbedding] + (head?.linearLayers ?? [])
     }
 
     /// The largest number of images computed at once; bigger batches are split so that the
@@ -165,47 +152,56 @@ public struct VisionTransformer: ImageTower {
         let columns = ws.wide
         Kernels.extractPatches(pixels, count: images, channels: a.channels, height: size, width: size, patch: p,
                                into: columns)
-        guard case let .classToken(clip) = pooling else {
-            // SigLIP: patches (with the convolution's bias) + positional embedding, every layer
-            // over every token, the post-LayerNorm of every token, the pooling head.
+        if let classEmbedding {
+            // [class token; patches] + positional embedding.
+            let embedded = ws.context
+            try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: embedded, workspace: ws)
+            classEmbedding.withUnsafeBufferPointer { cls in
+                positionEmbedding.withUnsafeBufferPointer { pos in
+                    guard let cls = cls.baseAddress, let pos = pos.baseAddress else { return }
+                    for image in 0..<images {
+                        let dst = hidden + image * tokens * width
+                        dst.update(from: cls, count: width)
+                        (dst + width).update(from: embedded + image * patchesPerImage * width, count: patchesPerImage * width)
+                        Kernels.add(pos, to: dst, count: tokens * width)
+                    }
+                }
+            }
+        } else {
+            // Patches (with the convolution's bias, SigLIP) + positional embedding.
             try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: hidden, workspace: ws)
             positionEmbedding.withUnsafeBufferPointer { pos in
                 guard let pos = pos.baseAddress else { return }
                 for image in 0..<images { Kernels.add(pos, to: hidden + image * tokens * width, count: tokens * width) }
             }
+        }
+        if let preNorm {
+            layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: preNorm,
+                      epsilon: a.encoder.layerNormEpsilon)
+        }
+
+        let pooled: UnsafeMutablePointer<Float>
+        if let head {
+            // Every layer over every token, the post-LayerNorm of every token, the pooling head
+            // (into the output when there is no projection).
             try encoder.runAll(hidden, sequences: images, tokens: tokens, workspace: ws)
             layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: postNorm,
                       epsilon: a.encoder.layerNormEpsilon)
-            if case let .attentionHead(head) = pooling {
-                try head.pool(hidden, sequences: images, tokens: tokens, into: output, workspace: ws)
-            }
-            return
+            pooled = projection == nil ? output : ws.pooled
+            try head.pool(hidden, sequences: images, tokens: tokens, into: pooled, workspace: ws)
+        } else {
+            // Class-token pooling: the last layer for position 0 only, its post-LayerNorm.
+            let classTokens = ws.pooled
+            try encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
+                            pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
+            pooled = ws.normalized
+            layerNorm(classTokens, into: pooled, rows: images, width: width, weights: postNorm,
+                      epsilon: a.encoder.layerNormEpsilon)
         }
-        let embedded = ws.context
-        try project(columns, rows: images * patchesPerImage, through: patchEmbedding, into: embedded, workspace: ws)
-
-        // [class token; patches] + positional embedding, then the pre-LayerNorm.
-        clip.classEmbedding.withUnsafeBufferPointer { cls in
-            positionEmbedding.withUnsafeBufferPointer { pos in
-                guard let cls = cls.baseAddress, let pos = pos.baseAddress else { return }
-                for image in 0..<images {
-                    let dst = hidden + image * tokens * width
-                    dst.update(from: cls, count: width)
-                    (dst + width).update(from: embedded + image * patchesPerImage * width, count: patchesPerImage * width)
-                    Kernels.add(pos, to: dst, count: tokens * width)
-                }
-            }
+        if let projection {
+            try project(pooled, rows: images, through: projection, into: output, workspace: ws)
+        } else if pooled != output {
+            output.update(from: pooled, count: images * width)
         }
-        layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: clip.preNorm,
-                  epsilon: a.encoder.layerNormEpsilon)
-
-        // Post-LayerNorm of each class token (position 0), then the projection.
-        let classTokens = ws.pooled
-        try encoder.run(hidden, sequences: images, tokens: tokens, causal: false,
-                        pooling: Array(repeating: 0, count: images), into: classTokens, workspace: ws)
-        let pooled = ws.normalized
-        layerNorm(classTokens, into: pooled, rows: images, width: width, weights: postNorm,
-                  epsilon: a.encoder.layerNormEpsilon)
-        try project(pooled, rows: images, through: clip.projection, into: output, workspace: ws)
     }
 }
