@@ -5,21 +5,23 @@ Usage: python3 Scripts/check_openclip_model.py MODEL OUTPUT-DIR CLIP-BINARY [--s
   e.g. python3 Scripts/check_openclip_model.py ViT-B-16-SigLIP /tmp/b16-siglip .build/release/clip
 
 MODEL is a built-in open_clip model name (ViT-B-16-SigLIP, ViT-B-16-SigLIP2,
-ViT-SO400M-14-SigLIP-384, ...). The script
+ViT-SO400M-14-SigLIP-384, PE-Core-B-16, ...). The script
   1. builds it with open_clip.create_model(MODEL, pretrained=None) at full size and replaces every
      parameter with seeded random values (make_openclip_timm_fixtures.randomize: LayerNorm weights
      1 + 0.2·noise, biases 0.1·noise, matrices std 1/sqrt(fan_in), embeddings std 0.5);
   2. writes OUTPUT-DIR/open_clip_config.json ({"model_cfg": the built-in config, unchanged,
      "preprocess_cfg": as open_clip's Hub export writes it}) and open_clip_model.safetensors (F32);
   3. computes encode_image on 2 random pixel tensors (OUTPUT-DIR/pixels.npy, [2, 3, S, S]) and
-     encode_text on 2 random id sequences of the full context length (OUTPUT-DIR/ids.json);
+     encode_text on 2 random id sequences of the full context length (OUTPUT-DIR/ids.json; for a
+     CLIP text tower each with a start and an end-of-text token, padded with 0);
   4. runs `CLIP-BINARY embed-image --model OUTPUT-DIR --pixel-values pixels.npy` and
      `CLIP-BINARY embed-text --model OUTPUT-DIR --token-ids ids.json` (one JSON array per row) and
      prints max |clip - open_clip| / max |open_clip| for image and text.
 Exit status 0 and PASS if both are <= 1e-4; FAIL and status 1 otherwise (also when clip fails).
 
 Memory: the model is held once in float32 by Python and once by clip (ViT-B-16-SigLIP: 0.8 GB
-on disk, a few GB peak in all). Pinned versions as make_openclip_timm_fixtures.py.
+on disk, a few GB peak in all; PE-Core-B-16: 448 M parameters, 1.8 GB on disk, 3 GB peak in
+Python). Pinned versions as make_openclip_timm_fixtures.py.
 """
 import argparse
 import json
@@ -99,6 +101,16 @@ def main():
     g = torch.Generator().manual_seed(args.seed + 1)
     pixels = torch.randn((2, 3, *size), generator=g, dtype=torch.float32)
     ids = torch.randint(0, model.vocab_size, (2, model.context_length), generator=g)
+    pool = getattr(getattr(model, "text", model), "pool_type", "argmax")
+    if pool in ("argmax", "eos"):
+        # A CLIP text tower pools at the end-of-text token: start, random ids below it, the
+        # end-of-text id (the highest) at two different positions, padding with 0.
+        eot = model.vocab_size - 1
+        ids = torch.randint(1, eot - 1, (2, model.context_length), generator=g)
+        ids[:, 0] = eot - 1
+        for row, end in enumerate((model.context_length - 1, model.context_length // 2)):
+            ids[row, end] = eot
+            ids[row, end + 1:] = 0
     pixels_path, ids_path = args.output / "pixels.npy", args.output / "ids.json"
     np.save(pixels_path, pixels.numpy())
     ids_path.write_text(json.dumps(ids.tolist()) + "\n")

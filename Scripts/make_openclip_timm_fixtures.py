@@ -95,15 +95,18 @@ def check_versions():
             sys.exit(f"{name} {found[name]} found, {version} required")
 
 
-EMBEDDINGS = ("visual.trunk.pos_embed", "visual.trunk.attn_pool.latent", "text.positional_embedding",
-              "text.token_embedding.weight")
+EMBEDDINGS = ("visual.trunk.pos_embed", "visual.trunk.cls_token", "visual.trunk.attn_pool.latent",
+              "text.positional_embedding", "text.token_embedding.weight")
+# Projections open_clip stores as a bare [in, out] parameter (used as x @ P), not as a Linear.
+IN_OUT_MATRICES = ("text.text_projection",)
 
 
 def randomize(model, seed):
     """Replaces every parameter with seeded random values of a sensible scale: LayerNorm weights
     1 + 0.2·noise, biases (LayerNorm offsets included) 0.1·noise, matrices and convolution
-    kernels noise/sqrt(fan_in), embeddings (patch positions, attention-pool latent, token and
-    text positions) 0.5·noise. logit_scale and logit_bias are left alone (set them afterwards).
+    kernels noise/sqrt(fan_in) (fan_in = shape[0] for the [in, out] IN_OUT_MATRICES, else the
+    product of shape[1:]), embeddings (patch positions, class token, attention-pool latent, token
+    and text positions) 0.5·noise. logit_scale and logit_bias are left alone (set them afterwards).
     Default initializations leave LayerNorms at 1/0 and biases at 0, which would let bugs in
     those paths go unnoticed."""
     norms = set()
@@ -122,6 +125,8 @@ def randomize(model, seed):
                 p.copy_(0.1 * noise)
             elif name in EMBEDDINGS:
                 p.copy_(0.5 * noise)
+            elif name in IN_OUT_MATRICES and p.ndim == 2:
+                p.copy_(noise / math.sqrt(p.shape[0]))
             elif p.ndim >= 2:
                 p.copy_(noise / math.sqrt(int(np.prod(p.shape[1:]))))
             else:
@@ -188,13 +193,16 @@ def build_reduced(case, directory=None):
 def preprocess_cfg_for_hub(model_name):
     """preprocess_cfg as open_clip's push_to_hf_hub.save_config_for_hf writes it for a model
     created with the preprocessing of its pretrained `webli` tag (SigLIP's _slpcfg: mean and std
-    0.5, bicubic, squash). save_config_for_hf writes mean, std, interpolation and resize_mode
-    (not the size, which open_clip takes from model_cfg.vision_cfg.image_size)."""
+    0.5, bicubic, squash) or, for models without one, of their only pretrained tag (PE-Core's
+    `meta`, _pecfg: mean and std 0.5, bilinear, squash). save_config_for_hf writes mean, std,
+    interpolation and resize_mode (not the size, which open_clip takes from
+    model_cfg.vision_cfg.image_size)."""
     import open_clip
 
     tags = open_clip.list_pretrained_tags_by_model(model_name)
-    assert "webli" in tags, (model_name, tags)
-    tag = open_clip.get_pretrained_cfg(model_name, "webli")
+    if "webli" not in tags:
+        assert len(tags) == 1, f"{model_name}: no `webli` tag and not exactly one tag: {tags}"
+    tag = open_clip.get_pretrained_cfg(model_name, "webli" if "webli" in tags else tags[0])
     return {"mean": list(tag["mean"]), "std": list(tag["std"]),
             "interpolation": tag["interpolation"], "resize_mode": tag["resize_mode"]}
 

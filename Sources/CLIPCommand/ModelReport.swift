@@ -30,6 +30,9 @@ struct ModelReport {
         lines.append("vision: image \(a.vision.imageSize), patch \(a.vision.patchSize), width \(v.width), "
                      + "layers \(v.layers), heads \(v.heads), MLP \(v.mlpWidth), \(v.activation.rawValue), "
                      + "LayerNorm eps \(v.layerNormEpsilon)")
+        if a.vision.options != .defaults(for: a.family, encoder: v) {
+            lines.append("vision tower: " + a.vision.options.summary)
+        }
         lines.append("text: vocabulary \(a.text.vocabularySize), context \(a.text.contextLength), width \(t.width), "
                      + "layers \(t.layers), heads \(t.heads), MLP \(t.mlpWidth), \(t.activation.rawValue), "
                      + "LayerNorm eps \(t.layerNormEpsilon), "

@@ -53,8 +53,9 @@ public enum VisionPooling: Sendable, Equatable, Hashable, Codable {
     case classToken
     /// An attention-pooling head over every token after the post-LayerNorm (SigLIP's, timm's
     /// `map` pooling, `AttentionPoolLatent`): a learned probe, `heads` attention heads (the
-    /// encoder's for SigLIP; PE's head has its own count), then `x + MLP(LayerNorm(x))`.
-    case attentionHead(heads: Int)
+    /// encoder's for SigLIP; PE's head has its own count), then `x + MLP(LayerNorm(x))` with an
+    /// MLP of `mlpWidth` (the encoder's for SigLIP; PE's is 4 × width).
+    case attentionHead(heads: Int, mlpWidth: Int)
 }
 
 /// What maps the pooled vector onto the embedding space.
@@ -79,30 +80,54 @@ public struct VisionTowerOptions: Sendable, Equatable, Hashable, Codable {
     public var pooling: VisionPooling
     /// How the pooled vector becomes the embedding.
     public var projection: VisionProjection
+    /// Rotary position embeddings in every attention layer (PE-Core), besides the learned ones.
+    public var rotary: RotaryPositions?
 
     /// Creates tower options.
-    public init(classToken: Bool, preNorm: Bool, patchBias: Bool, pooling: VisionPooling, projection: VisionProjection) {
+    public init(classToken: Bool, preNorm: Bool, patchBias: Bool, pooling: VisionPooling, projection: VisionProjection,
+                rotary: RotaryPositions? = nil) {
         self.classToken = classToken
         self.preNorm = preNorm
         self.patchBias = patchBias
         self.pooling = pooling
         self.projection = projection
+        self.rotary = rotary
     }
 
     /// CLIP's tower: class token, pre-LayerNorm, no patch bias, class-token pooling, a projection matrix.
     public static let clip = VisionTowerOptions(classToken: true, preNorm: true, patchBias: false, pooling: .classToken,
                                                 projection: .matrix)
 
-    /// SigLIP's tower with `heads` heads: no class token, no pre-LayerNorm, a patch bias, the
-    /// attention-pooling head, no projection.
-    public static func siglip(heads: Int) -> VisionTowerOptions {
-        VisionTowerOptions(classToken: false, preNorm: false, patchBias: true, pooling: .attentionHead(heads: heads),
-                           projection: .none)
+    /// SigLIP's tower over `encoder`: no class token, no pre-LayerNorm, a patch bias, the
+    /// attention-pooling head with the encoder's heads and MLP, no projection.
+    public static func siglip(encoder: EncoderArchitecture) -> VisionTowerOptions {
+        VisionTowerOptions(classToken: false, preNorm: false, patchBias: true,
+                           pooling: .attentionHead(heads: encoder.heads, mlpWidth: encoder.mlpWidth), projection: .none)
+    }
+
+    /// A short description for `clip info` (e.g. "class token, pre-LayerNorm, 2-D rotary
+    /// positions, attention-pooling head (8 heads, MLP 3072), linear head").
+    public var summary: String {
+        var parts: [String] = []
+        if classToken { parts.append("class token") }
+        if patchBias { parts.append("patch bias") }
+        if preNorm { parts.append("pre-LayerNorm") }
+        if let rotary { parts.append("2-D rotary positions (reference grid \(rotary.referenceGrid), offset \(rotary.gridOffset))") }
+        switch pooling {
+        case .classToken: parts.append("class-token pooling")
+        case let .attentionHead(heads, mlp): parts.append("attention-pooling head (\(heads) heads, MLP \(mlp))")
+        }
+        switch projection {
+        case .none: break
+        case .matrix: parts.append("projection")
+        case .linear: parts.append("linear head with bias")
+        }
+        return parts.joined(separator: ", ")
     }
 
     /// The options a family's tower has unless its configuration says otherwise.
-    static func defaults(for family: ModelFamily, encoder: EncoderArchitecture) -> VisionTowerOptions {
-        family == .siglip ? .siglip(heads: encoder.heads) : .clip
+    public static func defaults(for family: ModelFamily, encoder: EncoderArchitecture) -> VisionTowerOptions {
+        family == .siglip ? .siglip(encoder: encoder) : .clip
     }
 }
 
@@ -151,9 +176,9 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
         if o.patchBias { count += v.width }
         if o.classToken { count += v.width }
         if o.preNorm { count += 2 * v.width }
-        if case .attentionHead = o.pooling {
+        if case let .attentionHead(_, mlp) = o.pooling {
             // Probe, attention (in and out projections with biases), LayerNorm, MLP.
-            count += v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width + 2 * v.width * v.mlpWidth + v.mlpWidth + v.width
+            count += v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width + 2 * v.width * mlp + mlp + v.width
         }
         switch o.projection {
         case .none: break
@@ -262,9 +287,18 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
                       "\(embeddingDimension) differs from the image embedding width (vision hidden_size "
                         + "\(vision.encoder.width)): SigLIP's image tower has no projection")
         }
-        if case let .attentionHead(heads) = vision.options.pooling {
+        if let rotary = vision.options.rotary {
+            try check(vision.encoder.headWidth % 4 == 0, "vision.rope",
+                      "rotary positions need a head width divisible by 4, got \(vision.encoder.headWidth)")
+            try check(rotary.referenceGrid > 0 && rotary.referenceGrid <= 1 << 12, "vision.ref_feat_shape",
+                      "must be in 1...4096, got \(rotary.referenceGrid)")
+            try check(rotary.temperature.isFinite && rotary.temperature > 1 && rotary.gridOffset.isFinite, "vision.rope",
+                      "temperature \(rotary.temperature) and grid offset \(rotary.gridOffset) must be finite, temperature > 1")
+        }
+        if case let .attentionHead(heads, mlp) = vision.options.pooling {
             try check(heads > 0 && vision.encoder.width % heads == 0, "vision.attn_pool_heads",
                       "\(heads) heads do not divide width \(vision.encoder.width)")
+            try check(mlp > 0 && mlp <= 1 << 18, "vision.attn_pool_mlp_width", "must be in 1...262144, got \(mlp)")
         }
         // Guard against sizes whose tensors could not be allocated (a corrupt or hostile config):
         // every size below its limit keeps every product in `parameterCount` and in the forward

@@ -165,9 +165,10 @@ struct CheckpointKeys: Sendable {
     }
 
     /// open_clip's `CustomTextCLIP` with a timm ViT image tower (`visual.trunk.*` in timm's names:
-    /// SigLIP's `vit_*_siglip_*` with its `attn_pool`) and the native text tower, whose projection
-    /// is a linear layer with bias (`text_projection.weight`, `.bias`).
-    static func openCLIPTimm(textPrefix: String) -> CheckpointKeys {
+    /// SigLIP's `vit_*_siglip_*` and PE's `vit_pe_core_*`, with their `attn_pool` and timm's
+    /// `head`) and the native text tower, whose projection is a linear layer with bias
+    /// (`text_projection.weight`, `.bias`; SigLIP's `proj_bias`) or CLIP's matrix.
+    static func openCLIPTimm(textPrefix: String, textProjectionBias: Bool) -> CheckpointKeys {
         CheckpointKeys(
             layout: .openCLIP, visionPrefix: "visual.trunk.", textPrefix: textPrefix,
             ignorable: ["input_resolution", "context_length", "vocab_size"],
@@ -176,7 +177,9 @@ struct CheckpointKeys: Sendable {
             preNorm: "norm_pre", postNorm: "norm", visionLayers: .timm, head: .timm,
             visionProjection: .linear("visual.trunk.head", bias: true),
             tokenEmbedding: "token_embedding.weight", textPositionEmbedding: "positional_embedding",
-            finalNorm: "ln_final", textLayers: .openCLIP, textProjection: .linear(textPrefix + "text_projection", bias: true))
+            finalNorm: "ln_final", textLayers: .openCLIP,
+            textProjection: textProjectionBias ? .linear(textPrefix + "text_projection", bias: true)
+                : .transposedMatrix(textPrefix + "text_projection"))
     }
 }
 
@@ -191,7 +194,8 @@ extension CheckpointKeys {
             // open_clip saves a timm image tower under `visual.trunk.`.
             let custom = weights.shape(of: "text.token_embedding.weight") != nil
             let timm = weights.shape(of: "visual.trunk.pos_embed") != nil || family == .siglip
-            self = timm ? .openCLIPTimm(textPrefix: custom ? "text." : "") : .openCLIP(textPrefix: custom ? "text." : "")
+            let prefix = custom ? "text." : ""
+            self = timm ? .openCLIPTimm(textPrefix: prefix, textProjectionBias: family == .siglip) : .openCLIP(textPrefix: prefix)
         }
     }
 }
@@ -316,18 +320,21 @@ struct PoolingHeadBinding: Sendable {
     /// The head's attention heads (SigLIP: the encoder's; PE: its own count).
     var heads: Int
 
-    init(names: CheckpointKeys.HeadNames, prefix: String, encoder: EncoderArchitecture, heads: Int) {
+    /// The head's MLP width.
+    var mlpWidth: Int
+
+    init(names: CheckpointKeys.HeadNames, prefix: String, width w: Int, heads: Int, mlpWidth: Int) {
         self.heads = heads
+        self.mlpWidth = mlpWidth
         let p = prefix + names.prefix
-        let w = encoder.width
         probe = .direct(p + names.probe, [1, 1, w], as: [w])
         (inProjectionWeight, inProjectionBias) = qkvBinding(names.inProjection, prefix: p, rows: [w, w, w], width: w)
         outProjectionWeight = .direct(p + names.outProjection + ".weight", [w, w])
         outProjectionBias = .direct(p + names.outProjection + ".bias", [w])
         norm = LayerNormBinding(p + names.norm, width: w)
-        fc1Weight = .direct(p + names.fc1 + ".weight", [encoder.mlpWidth, w])
-        fc1Bias = .direct(p + names.fc1 + ".bias", [encoder.mlpWidth])
-        fc2Weight = .direct(p + names.fc2 + ".weight", [w, encoder.mlpWidth])
+        fc1Weight = .direct(p + names.fc1 + ".weight", [mlpWidth, w])
+        fc1Bias = .direct(p + names.fc1 + ".bias", [mlpWidth])
+        fc2Weight = .direct(p + names.fc2 + ".weight", [w, mlpWidth])
         fc2Bias = .direct(p + names.fc2 + ".bias", [w])
     }
 
@@ -370,8 +377,8 @@ struct VisionTowerBinding: Sendable {
         if options.patchBias { patchBias = .direct(p + keys.patchBias, [w]) }
         if options.classToken { classEmbedding = .direct(p + keys.classEmbedding, batchAxes ? [1, 1, w] : [w], as: [w]) }
         if options.preNorm { preNorm = LayerNormBinding(p + keys.preNorm, width: w) }
-        if case let .attentionHead(heads) = options.pooling {
-            head = PoolingHeadBinding(names: keys.head, prefix: p, encoder: architecture.encoder, heads: heads)
+        if case let .attentionHead(heads, mlp) = options.pooling {
+            head = PoolingHeadBinding(names: keys.head, prefix: p, width: w, heads: heads, mlpWidth: mlp)
         }
         switch options.projection {
         case .none: break

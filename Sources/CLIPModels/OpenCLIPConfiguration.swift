@@ -32,6 +32,8 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
 
     /// The timm SigLIP tower ``timmModelName`` names, when it is one this library runs.
     var siglipTower: SiglipTimmTower? { timmModelName.flatMap(SiglipTimmTower.named) }
+    /// The timm PE-Core tower ``timmModelName`` names, when it is one this library runs.
+    var peTower: PETimmTower? { timmModelName.flatMap(PETimmTower.named) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case layers, width
@@ -109,12 +111,19 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
             // open_clip's default "linear"; an explicit null is kept (decodeIfPresent reads it as nil).
             let projection = c.contains(.timmProj)
                 ? try c.decodeIfPresent(JSONValue.self, forKey: .timmProj) ?? .null : .string("linear")
-            if SiglipTimmTower.named(name) == nil {
+            // (A null or empty timm_proj gives timm's linear head: only "none" has no projection.)
+            if SiglipTimmTower.named(name) != nil {
+                if pool != "map" || projection != .string("none") {
+                    unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
+                                       + "\(projection.summary) (SigLIP's are \"map\" and \"none\")")
+                }
+            } else if PETimmTower.named(name) != nil {
+                if pool != "map" || projection != .null {
+                    unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
+                                       + "\(projection.summary) (PE's are \"map\" and null)")
+                }
+            } else {
                 unsupported.append("timm image tower \"\(name)\"")
-            } else if pool != "map" || projection != .string("none") {
-                // (A null or empty timm_proj gives timm's linear head: only "none" has no projection.)
-                unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
-                                   + "\(projection.summary) (SigLIP's are \"map\" and \"none\")")
             }
         }
         if let pool = try c.decodeIfPresent(JSONValue.self, forKey: .attentionalPool), pool != .bool(false), pool != .null {
@@ -148,7 +157,11 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         if let timmModelName {
             try c.encode(timmModelName, forKey: .timmModelName)
             try c.encode("map", forKey: .timmPool)
-            try c.encode("none", forKey: .timmProj)
+            if PETimmTower.named(timmModelName) != nil {
+                try c.encodeNil(forKey: .timmProj)
+            } else {
+                try c.encode("none", forKey: .timmProj)
+            }
         }
     }
 }
@@ -460,6 +473,14 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
             }
             vision = tower.vision(imageSize: v.imageSize)
             family = .siglip
+        } else if let tower = v.peTower {
+            guard v.imageSize == tower.imageSize else {
+                throw .invalidConfiguration(
+                    file: file, key: "vision_cfg.image_size",
+                    reason: "\(v.imageSize) differs from the \(tower.imageSize) px that timm's \(tower.name) takes")
+            }
+            vision = tower.vision(imageSize: v.imageSize)
+            family = .clip
         } else {
             guard v.headWidth > 0 else {
                 throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")

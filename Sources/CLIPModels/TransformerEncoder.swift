@@ -123,6 +123,14 @@ final class WorkspacePool: @unchecked Sendable {
 struct TransformerEncoder: Sendable {
     let architecture: EncoderArchitecture
     let layers: [EncoderLayerWeights]
+    /// Rotary positions applied to every layer's queries and keys (PE-Core's image tower).
+    var rotary: RotaryTable?
+
+    init(architecture: EncoderArchitecture, layers: [EncoderLayerWeights], rotary: RotaryTable? = nil) {
+        self.architecture = architecture
+        self.layers = layers
+        self.rotary = rotary
+    }
 
     /// Runs every layer over `hidden` (`[sequences, tokens, width]`, contiguous, overwritten) and
     /// writes the final hidden state of one token per sequence — `positions[s]` of sequence `s`,
@@ -216,6 +224,15 @@ extension TransformerEncoder {
         // Queries, keys and values of every token (the keys and values are needed; the extra
         // queries cost a third of one layer's QKV product and keep one weight).
         try project(ws.normalized, rows: rows, through: layer.qkv, into: ws.qkv, workspace: ws)
+        if let rotary {
+            for s in 0..<sequences {
+                for h in 0..<heads {
+                    let base = ws.qkv + s * tokens * stride + h * headWidth
+                    rotary.rotate(base, stride: stride, tokens: tokens)
+                    rotary.rotate(base + width, stride: stride, tokens: tokens)
+                }
+            }
+        }
         // One query per sequence and head against the visible keys; heads concatenated into `context`.
         for (s, position) in positions.enumerated() {
             let visible = causal ? position + 1 : tokens
@@ -258,8 +275,9 @@ extension TransformerEncoder {
         let stride = 3 * width
         let pairs = sequences * heads
         let workers = min(ws.workers, ComputeThreads.count, pairs)
-        let qkvBase = SendablePointer(qkv), contextBase = SendableMutablePointer(context)
+        let qkvBase = SendableMutablePointer(qkv), contextBase = SendableMutablePointer(context)
         let scoresBase = SendableMutablePointer(ws.scores)
+        let rotary = self.rotary
         let work: @Sendable (Int) -> Void = { worker in
             let qkv = qkvBase.base, context = contextBase.base
             let scores = scoresBase.base + worker * tokens * tokens
@@ -267,6 +285,11 @@ extension TransformerEncoder {
             while pair < pairs {
                 let s = pair / heads, h = pair % heads
                 let base = qkv + s * tokens * stride + h * headWidth
+                if let rotary {
+                    // This pair's queries and keys, rotated in place (no other pair reads them).
+                    rotary.rotate(base, stride: stride, tokens: tokens)
+                    rotary.rotate(base + width, stride: stride, tokens: tokens)
+                }
                 let out = context + s * tokens * width + h * headWidth
                 blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
                               headWidth: headWidth, scale: scale, causal: causal, scores: scores,

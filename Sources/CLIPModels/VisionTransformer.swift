@@ -42,7 +42,11 @@ public struct VisionTransformer: ImageTower {
         preNorm = try binding.preNorm.map { (b) throws(CLIPModelError) in try loader.load(b) }
         var layers: [EncoderLayerWeights] = []
         for layer in binding.layers { layers.append(try loader.load(layer)) }
-        encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
+        let rotary = architecture.options.rotary.map {
+            RotaryTable($0, grid: architecture.gridSize, headWidth: architecture.encoder.headWidth,
+                        prefixTokens: architecture.options.classToken ? 1 : 0)
+        }
+        encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers, rotary: rotary)
         postNorm = try loader.load(binding.postNorm)
         head = try binding.head.map { (head) throws(CLIPModelError) in
             try AttentionPoolingHead(binding: head, encoder: architecture.encoder, loader: loader)
@@ -60,6 +64,12 @@ public struct VisionTransformer: ImageTower {
         if case .classToken = architecture.options.pooling, classEmbedding == nil {
             throw .unsupportedArchitecture(file: "vision tower", reason: "class-token pooling without a class token")
         }
+    }
+
+    /// The MLP width of the pooling head (0 without one), for the workspace.
+    private var headMLPWidth: Int {
+        if case let .attentionHead(_, mlp) = architecture.options.pooling { return mlp }
+        return 0
     }
 
     /// The side of the square input image in pixels.
@@ -112,7 +122,7 @@ public struct VisionTransformer: ImageTower {
         }
         try workspaces.withWorkspace(
             rows: chunk * a.tokenCount, width: a.encoder.width,
-            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width), tokens: a.tokenCount,
+            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width, headMLPWidth), tokens: a.tokenCount,
             precision: patchEmbedding.precision
         ) { (workspace) throws(CLIPModelError) in
             try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
