@@ -203,12 +203,13 @@ def describe(model, case):
     }
 
 
-def token_batches(context, sot, eot, seed):
-    """As Scripts/make_model_fixtures.py: four sequences [sot, ids in [1, sot-1), eot] of lengths
-    2, 6, context and 11, padded to `context` with 0 and with `eot`."""
+def token_batches(context, sot, eot, seed, lengths=None):
+    """As Scripts/make_model_fixtures.py: sequences [sot, ids in [1, sot-1), eot] of the given
+    lengths (default 2, 6, context and 11), padded to `context` with 0 and with `eot`."""
     g = torch.Generator().manual_seed(seed)
     sequences = []
-    for n in (2, 6, context, 11):
+    for n in lengths or (2, 6, context, 11):
+        assert 2 <= n <= context, (n, context)
         middle = torch.randint(1, sot - 1, (n - 2,), generator=g).tolist()
         sequences.append([sot] + middle + [eot])
     return {"unpadded": sequences,
@@ -231,6 +232,8 @@ _erf = np.vectorize(math.erf)
 def gelu(x, kind="gelu"):
     if kind == "gelu":
         return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
+    if kind == "quick_gelu":  # open_clip's QuickGELU (OpenAI CLIP), x * sigmoid(1.702 x)
+        return x / (1 + np.exp(-1.702 * x))
     assert kind == "gelu_pytorch_tanh"
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
@@ -344,14 +347,15 @@ def numpy_image(w, reduced, pixels, variant=()):
 
 
 def numpy_text(w, reduced, batch):
-    """encode_text, float64: open_clip's causal text transformer, pooled at argmax(ids)."""
+    """encode_text, float64: open_clip's text transformer (causal unless reduced says
+    causal_mask false), pooled at argmax(ids) - the first highest id."""
     t = reduced["text"]
     eps, heads, width = t["eps"], t["heads"], t["width"]
     outputs = []
     for ids in batch:
         n = len(ids)
         x = w["text.token_embedding.weight"][ids] + w["text.positional_embedding"][:n]
-        mask = np.triu(np.full((n, n), -np.inf), 1)
+        mask = np.triu(np.full((n, n), -np.inf), 1) if t["causal_mask"] else None
         for i in range(t["layers"]):
             b = f"text.transformer.resblocks.{i}."
             h = layer_norm(x, w[b + "ln_1.weight"], w[b + "ln_1.bias"], eps)

@@ -189,9 +189,46 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// The text tower. CLIP: token and positional embeddings, causal encoder, final LayerNorm,
-/// pooling at the end-of-text token, projection. SigLIP: the same embeddings, a bidirectional
-/// encoder, final LayerNorm, pooling at the last position, a linear head with bias.
+/// Which position of a token sequence a text tower pools.
+public enum TextPooling: String, Sendable, Equatable, Hashable, Codable {
+    /// The first end-of-text token (CLIP: open_clip's `argmax` of the ids, or `eos`).
+    case endOfText
+    /// The last position of the (padded) sequence (SigLIP, open_clip's `last`).
+    case last
+}
+
+/// The parts of a text tower that differ between families, each a switch of its own.
+public struct TextTowerOptions: Sendable, Equatable, Hashable, Codable {
+    /// Whether position `i` attends only to positions `≤ i`. Without it every position counts,
+    /// so sequences pooled at the end of text run padded with id 0 to the context length, as
+    /// open_clip's tokenizer pads them (open_clip's `no_causal_mask`).
+    public var causal: Bool
+    /// The pooled position.
+    public var pooling: TextPooling
+    /// Whether the projection onto the embedding has a bias (SigLIP's head, open_clip's `proj_bias`).
+    public var projectionBias: Bool
+
+    /// Creates text tower options.
+    public init(causal: Bool, pooling: TextPooling, projectionBias: Bool) {
+        self.causal = causal
+        self.pooling = pooling
+        self.projectionBias = projectionBias
+    }
+
+    /// CLIP's: causal, pooled at the end-of-text token, a projection matrix.
+    public static let clip = TextTowerOptions(causal: true, pooling: .endOfText, projectionBias: false)
+    /// SigLIP's: bidirectional over padded text, pooled at the last position, a head with bias.
+    public static let siglip = TextTowerOptions(causal: false, pooling: .last, projectionBias: true)
+
+    /// The options a family's text tower has unless its configuration says otherwise.
+    public static func defaults(for family: ModelFamily) -> TextTowerOptions {
+        family == .siglip ? .siglip : .clip
+    }
+}
+
+/// The text tower: token and positional embeddings, an encoder, a final LayerNorm, the pooled
+/// position, a projection, with the family's ``TextTowerOptions`` (CLIP: causal, end-of-text
+/// pooling, projection; SigLIP: bidirectional, the last position, a head with bias).
 public struct TextArchitecture: Sendable, Equatable, Hashable, Codable {
     /// The family whose tower structure this is (``ModelFamily``).
     public var family: ModelFamily
@@ -199,21 +236,24 @@ public struct TextArchitecture: Sendable, Equatable, Hashable, Codable {
     public var vocabularySize: Int
     /// The number of positional embeddings (the longest token sequence, usually 77).
     public var contextLength: Int
-    /// CLIP: the token id whose first occurrence in each sequence is pooled (49407 for CLIP's
-    /// tokenizer). SigLIP pools the last position and only records the configuration's
-    /// end-of-sequence id here.
+    /// The token id whose first occurrence in each sequence is pooled with
+    /// ``TextPooling/endOfText`` (49407 for CLIP's tokenizer). Towers pooling the last position
+    /// only record the configuration's end-of-sequence id here.
     public var endOfTextTokenID: Int
     /// The encoder layers.
     public var encoder: EncoderArchitecture
+    /// The tower's structure (mask, pooling, projection bias).
+    public var options: TextTowerOptions
 
-    /// Creates a text tower description.
+    /// Creates a text tower description; `options` default to the family's.
     public init(vocabularySize: Int, contextLength: Int, endOfTextTokenID: Int, encoder: EncoderArchitecture,
-                family: ModelFamily = .clip) {
+                family: ModelFamily = .clip, options: TextTowerOptions? = nil) {
         self.family = family
         self.vocabularySize = vocabularySize
         self.contextLength = contextLength
         self.endOfTextTokenID = endOfTextTokenID
         self.encoder = encoder
+        self.options = options ?? .defaults(for: family)
     }
 }
 
@@ -241,7 +281,7 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
         let t = text.encoder
         // Text: embeddings, encoder, final LayerNorm, projection (SigLIP's head has a bias).
         let textCount = text.vocabularySize * t.width + text.contextLength * t.width + t.parameterCount + 2 * t.width
-            + t.width * embeddingDimension + (family == .siglip ? embeddingDimension : 0)
+            + t.width * embeddingDimension + (text.options.projectionBias ? embeddingDimension : 0)
         return vision.parameterCount(embeddingDimension: embeddingDimension) + textCount + (family == .siglip ? 2 : 1)
     }
 
@@ -277,7 +317,7 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
         try check(text.contextLength > 0, "text.context_length", "must be positive, got \(text.contextLength)")
         try check(vision.family == text.family, "model_type",
                   "the vision tower is \(vision.family.rawValue) but the text tower \(text.family.rawValue)")
-        if family == .clip {
+        if text.options.pooling == .endOfText {
             try check(text.endOfTextTokenID >= 0 && text.endOfTextTokenID < text.vocabularySize, "text.eos_token_id",
                       "\(text.endOfTextTokenID) is outside the vocabulary of \(text.vocabularySize) tokens")
         }
@@ -377,7 +417,7 @@ extension VisionArchitecture {
 }
 
 extension TextArchitecture {
-    private enum CodingKeys: String, CodingKey { case family, vocabularySize, contextLength, endOfTextTokenID, encoder }
+    private enum CodingKeys: String, CodingKey { case family, vocabularySize, contextLength, endOfTextTokenID, encoder, options }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -385,7 +425,8 @@ extension TextArchitecture {
                   contextLength: try c.decode(Int.self, forKey: .contextLength),
                   endOfTextTokenID: try c.decode(Int.self, forKey: .endOfTextTokenID),
                   encoder: try c.decode(EncoderArchitecture.self, forKey: .encoder),
-                  family: try c.decodeIfPresent(ModelFamily.self, forKey: .family) ?? .clip)
+                  family: try c.decodeIfPresent(ModelFamily.self, forKey: .family) ?? .clip,
+                  options: try c.decodeIfPresent(TextTowerOptions.self, forKey: .options))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -395,5 +436,6 @@ extension TextArchitecture {
         try c.encode(contextLength, forKey: .contextLength)
         try c.encode(endOfTextTokenID, forKey: .endOfTextTokenID)
         try c.encode(self.encoder, forKey: .encoder)
+        if options != .defaults(for: family) { try c.encode(options, forKey: .options) }
     }
 }

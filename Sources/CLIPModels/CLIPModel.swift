@@ -97,7 +97,7 @@ public final class CLIPModel: Sendable {
          imagePreprocessor: ImagePreprocessor? = nil) throws(CLIPModelError) {
         // The process-wide settings of the numerical libraries, before any weight is converted.
         ComputeThreads.configure()
-        let keys = CheckpointKeys(layout: layout, family: architecture.family, for: weights)
+        let keys = CheckpointKeys(layout: layout, architecture: architecture, for: weights)
         let binding = ModelBinding(keys: keys, architecture: architecture)
         var loader = WeightLoader(source: weights, binding: binding)
         loader.precision = precision

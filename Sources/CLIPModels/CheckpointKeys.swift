@@ -184,9 +184,10 @@ struct CheckpointKeys: Sendable {
 }
 
 extension CheckpointKeys {
-    /// The keys of `layout` for a model of `family`, with the OpenCLIP text prefix that `weights`
-    /// use (`text.` when the checkpoint was saved from a `CustomTextCLIP`).
-    init(layout: CheckpointLayout, family: ModelFamily = .clip, for weights: any TensorSource) {
+    /// The keys of `layout` for a model of `architecture`, with the OpenCLIP text prefix that
+    /// `weights` use (`text.` when the checkpoint was saved from a `CustomTextCLIP`).
+    init(layout: CheckpointLayout, architecture: CLIPArchitecture, for weights: any TensorSource) {
+        let family = architecture.family
         switch layout {
         case .huggingFace:
             self = family == .siglip ? .huggingFaceSiglip : .huggingFace
@@ -195,7 +196,8 @@ extension CheckpointKeys {
             let custom = weights.shape(of: "text.token_embedding.weight") != nil
             let timm = weights.shape(of: "visual.trunk.pos_embed") != nil || family == .siglip
             let prefix = custom ? "text." : ""
-            self = timm ? .openCLIPTimm(textPrefix: prefix, textProjectionBias: family == .siglip) : .openCLIP(textPrefix: prefix)
+            self = timm ? .openCLIPTimm(textPrefix: prefix, textProjectionBias: architecture.text.options.projectionBias)
+                : .openCLIP(textPrefix: prefix)
         }
     }
 }

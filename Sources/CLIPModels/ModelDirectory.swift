@@ -159,7 +159,7 @@ public struct CLIPModelDirectory: Sendable {
     /// - Returns: the element types of the stored weights.
     public func validateWeights() throws(CLIPModelError) -> String {
         let weights = try openWeights()
-        let binding = ModelBinding(keys: CheckpointKeys(layout: layout, family: architecture.family, for: weights),
+        let binding = ModelBinding(keys: CheckpointKeys(layout: layout, architecture: architecture, for: weights),
                                    architecture: architecture)
         try WeightLoader(source: weights, binding: binding).validate()
         return dataTypes(of: binding, in: weights)

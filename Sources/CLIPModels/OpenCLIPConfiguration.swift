@@ -34,6 +34,8 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
     var siglipTower: SiglipTimmTower? { timmModelName.flatMap(SiglipTimmTower.named) }
     /// The timm PE-Core tower ``timmModelName`` names, when it is one this library runs.
     var peTower: PETimmTower? { timmModelName.flatMap(PETimmTower.named) }
+    /// The timm CLIP ViT ``timmModelName`` names, when it is one this library runs.
+    var clipTower: TimmCLIPTower? { timmModelName.flatMap(TimmCLIPTower.named) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case layers, width
@@ -122,6 +124,11 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
                     unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
                                        + "\(projection.summary) (PE's are \"map\" and null)")
                 }
+            } else if TimmCLIPTower.named(name) != nil {
+                if pool != "token" || projection != .null {
+                    unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
+                                       + "\(projection.summary) (supported: \"token\" and null)")
+                }
             } else {
                 unsupported.append("timm image tower \"\(name)\"")
             }
@@ -156,8 +163,8 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
         if let timmModelName {
             try c.encode(timmModelName, forKey: .timmModelName)
-            try c.encode("map", forKey: .timmPool)
-            if PETimmTower.named(timmModelName) != nil {
+            try c.encode(TimmCLIPTower.named(timmModelName) != nil ? "token" : "map", forKey: .timmPool)
+            if PETimmTower.named(timmModelName) != nil || TimmCLIPTower.named(timmModelName) != nil {
                 try c.encodeNil(forKey: .timmProj)
             } else {
                 try c.encode("none", forKey: .timmProj)
@@ -194,6 +201,8 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
     /// `hf_tokenizer_name`: the tokenizer open_clip loads with transformers (SigLIP's), read here
     /// from the checkpoint folder's tokenizer files.
     public var tokenizerName: String?
+    /// `no_causal_mask` (default false): every position attends to every other.
+    public var noCausalMask: Bool
     /// `tokenizer_kwargs.clean`: the text cleaning open_clip's `HFTokenizer` applies first
     /// (`"canonicalize"` for SigLIP; nil: the key is absent).
     public var tokenizerCleaning: String?
@@ -250,6 +259,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         padID = 0
         layerNormEpsilon = 1e-5
         tanhGELU = false
+        noCausalMask = false
         unsupportedFeatures = []
         unsupportedSiglipFeatures = []
     }
@@ -292,7 +302,10 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         let flags = try [CodingKeys.embedCls, .noCausalMask, .projBias].map { key in
             (key, try c.decodeIfPresent(Bool.self, forKey: key) == true)
         }
-        for (key, set) in flags where set {
+        noCausalMask = flags.contains { $0.0 == .noCausalMask && $0.1 }
+        // A CLIP text tower may drop the causal mask (MobileCLIP2-L-14); not its class embedding
+        // (CoCa) or a projection bias.
+        for (key, set) in flags where set && key != .noCausalMask {
             unsupported.append("text_cfg.\(key.stringValue)")
         }
         // SigLIP's text tower: no causal mask and a projection with bias; no class embedding.
@@ -328,6 +341,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         if padID != 0 { try c.encode(padID, forKey: .padID) }
         if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
         if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
+        if noCausalMask { try c.encode(true, forKey: .noCausalMask) }
         if let tokenizerName { try c.encode(tokenizerName, forKey: .hfTokenizerName) }
         if let tokenizerCleaning { try c.encode(["clean": tokenizerCleaning], forKey: .tokenizerKwargs) }
     }
@@ -481,6 +495,14 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
             }
             vision = tower.vision(imageSize: v.imageSize)
             family = .clip
+        } else if let tower = v.clipTower {
+            guard v.imageSize == tower.imageSize else {
+                throw .invalidConfiguration(
+                    file: file, key: "vision_cfg.image_size",
+                    reason: "\(v.imageSize) differs from the \(tower.imageSize) px that timm's \(tower.name) takes")
+            }
+            vision = tower.vision(imageSize: v.imageSize)
+            family = .clip
         } else {
             guard v.headWidth > 0 else {
                 throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")
@@ -508,7 +530,9 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
                 width: t.width, layers: t.layers, heads: t.heads,
                 mlpWidth: try mlpWidth(t.width, t.mlpRatio, "text_cfg.mlp_ratio"),
                 activation: activation(tanh: t.tanhGELU), layerNormEpsilon: Float(t.layerNormEpsilon)),
-            family: family)
+            family: family,
+            options: family == .siglip ? .siglip : TextTowerOptions(causal: !t.noCausalMask, pooling: .endOfText,
+                                                                     projectionBias: false))
         let result = CLIPArchitecture(vision: vision, text: text, embeddingDimension: embeddingDimension)
         try result.validate(file: file)
         return result

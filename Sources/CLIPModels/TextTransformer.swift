@@ -1,6 +1,10 @@
 import TensorCore
 
-/// A text tower: maps token ids to text embeddings.
+/// A text tower: maps token ids to text embeddings, with the parts its ``TextTowerOptions``
+/// switch on (causal mask, pooled position, projection bias).
+///
+/// open_clip's `no_causal_mask` CLIP towers (MobileCLIP2-L-14): bidirectional layers over the
+/// sequence padded with id 0 to the context length, pooled at the first end-of-text token.
 ///
 /// SigLIP (``ModelFamily/siglip``): token + positional embedding, bidirectional encoder layers,
 /// final LayerNorm of the last position, a linear head with bias; every position of the given
@@ -81,7 +85,7 @@ public struct TextTransformer: TextTower {
             guard ids.count <= a.contextLength else {
                 throw .sequenceTooLong(sequence: s, length: ids.count, contextLength: a.contextLength)
             }
-            if a.family == .siglip {
+            if a.options.pooling == .last {
                 for (position, id) in ids.enumerated() where id < 0 || id >= a.vocabularySize {
                     throw .tokenOutOfRange(sequence: s, position: position, id: id, vocabularySize: a.vocabularySize)
                 }
@@ -123,13 +127,13 @@ public struct TextTransformer: TextTower {
             throw .tensor(error, context: "text transformer")
         }
         let precision = encoder.layers.first?.qkv.precision ?? .float32
-        let bidirectional = architecture.family == .siglip
+        let options = architecture.options
         try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
             guard let out = output.baseAddress else { return }
             var start = 0
             while start < batch {
                 var end = min(batch, start + sequencesPerChunk)
-                if bidirectional {
+                if !options.causal, options.pooling == .last {
                     // Without a causal mask every position counts: a chunk holds sequences of one
                     // length (SigLIP's tokenizers pad every text to the context length).
                     end = start + 1
@@ -137,7 +141,11 @@ public struct TextTransformer: TextTower {
                         end += 1
                     }
                 }
-                let tokens = positions[start..<end].max().map { $0 + 1 } ?? 1
+                // Causal: positions past the last pooled token cannot reach a pooled output.
+                // Bidirectional, pooled at the end of text: every sequence padded with id 0 to the
+                // context length, as open_clip's tokenizer gives it (the padding is attended to).
+                let tokens = !options.causal && options.pooling == .endOfText ? architecture.contextLength
+                    : positions[start..<end].max().map { $0 + 1 } ?? 1
                 try workspaces.withWorkspace(rows: (end - start) * tokens, width: width,
                                              wideColumns: max(architecture.encoder.mlpWidth, width),
                                              tokens: tokens, precision: precision) { (workspace) throws(CLIPModelError) in
@@ -176,7 +184,7 @@ public struct TextTransformer: TextTower {
 
         // The final LayerNorm acts per token, so only the pooled tokens need it.
         let pooledTokens = ws.pooled
-        try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: architecture.family == .clip,
+        try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: architecture.options.causal,
                         pooling: positions,
                         into: pooledTokens, workspace: ws)
         let pooled = ws.normalized

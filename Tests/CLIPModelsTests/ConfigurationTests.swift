@@ -147,7 +147,8 @@ private func decodeOpenCLIP(_ json: String) throws -> OpenCLIPModelConfiguration
         (#"{"embed_dim": 512, "vision_cfg": {"ls_init_value": 1e-5}}"#, "layer scale"),
         (#"{"embed_dim": 512, "vision_cfg": {"attentional_pool": true}}"#, "attentional pooling"),
         (#"{"embed_dim": 512, "vision_cfg": {"qk_norm": true}}"#, "qk_norm"),
-        (#"{"embed_dim": 512, "text_cfg": {"pool_type": "last", "no_causal_mask": true}}"#, "no_causal_mask"),
+        // CLIPA's text tower: no causal mask (supported) but pooled at the last position.
+        (#"{"embed_dim": 512, "text_cfg": {"pool_type": "last", "no_causal_mask": true}}"#, "text_cfg.pool_type \"last\""),
         (#"{"embed_dim": 512, "vision_cfg": {"shiny_new_feature": 3}}"#, "unknown key vision_cfg.shiny_new_feature"),
     ]
     for (modelConfiguration, expected) in cases {

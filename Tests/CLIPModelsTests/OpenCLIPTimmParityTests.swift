@@ -151,8 +151,8 @@ func openCLIPTimmRefusals() throws {
     let causal = reason(#"{"model_cfg": {"embed_dim": 768, "vision_cfg": {"timm_model_name": "vit_base_patch16_siglip_224", "timm_pool": "map", "timm_proj": "none"}, "text_cfg": {"width": 768, "heads": 12}}}"#)
     #expect(causal?.contains("text_cfg.no_causal_mask false") == true && causal?.contains("pool_type \"argmax\"") == true)
     // A CLIP with a logit bias or a SigLIP text tower is still refused as before.
-    #expect(reason(#"{"model_cfg": {"embed_dim": 512, "init_logit_bias": -10, "vision_cfg": {}, "text_cfg": {"no_causal_mask": true}}}"#)
-                == "logit bias (init_logit_bias, a SigLIP-style model); text_cfg.no_causal_mask")
+    #expect(reason(#"{"model_cfg": {"embed_dim": 512, "init_logit_bias": -10, "vision_cfg": {}, "text_cfg": {"no_causal_mask": true, "proj_bias": true}}}"#)
+                == "logit bias (init_logit_bias, a SigLIP-style model); text_cfg.proj_bias")
     // The image size must be the one timm builds the tower for.
     do {
         _ = try OpenCLIPConfiguration(data: Data((#"{"model_cfg": {"embed_dim": 768, "vision_cfg": {"image_size": 256, "timm_model_name": "vit_base_patch16_siglip_224", "timm_pool": "map", "timm_proj": "none"}, "# + text + "}}").utf8), file: "c.json").modelConfiguration.architecture(file: "c.json")

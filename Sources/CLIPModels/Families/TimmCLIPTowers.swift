@@ -1,0 +1,39 @@
+/// timm's CLIP-style ViTs that open_clip builds image encoders from with `timm_pool: "token"` and
+/// `timm_proj: null` (MobileCLIP2-L-14's `vit_large_patch14_clip_224`): a class token, learned
+/// positions, `norm_pre`, pre-norm blocks with exact GELU and LayerNorm eps 1e-5, the final norm
+/// (only the class token's is read), then timm's classifier `head`, a linear layer with bias onto
+/// the embedding. No bias on the patch convolution. Sizes read off timm 1.0.31.
+struct TimmCLIPTower: Sendable, Equatable {
+    let name: String
+    let width: Int
+    let layers: Int
+    let heads: Int
+    let mlpWidth: Int
+    let patchSize: Int
+    let imageSize: Int
+
+    /// The tower called `name` (timm's model name, without a pretrained tag), if it is one.
+    static func named(_ name: String) -> TimmCLIPTower? {
+        let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+        return all.first { $0.name == base }
+    }
+
+    /// Every such tower open_clip 3.3's pretrained configurations name.
+    static let all: [TimmCLIPTower] = [
+        TimmCLIPTower(name: "vit_large_patch14_clip_224", width: 1024, layers: 24, heads: 16, mlpWidth: 4096,
+                      patchSize: 14, imageSize: 224),
+    ]
+
+    /// CLIP's tower structure with timm's head (a linear layer with bias).
+    static let options = VisionTowerOptions(classToken: true, preNorm: true, patchBias: false, pooling: .classToken,
+                                            projection: .linear)
+
+    /// The image tower's description at `imageSize` (open_clip's `vision_cfg.image_size`).
+    func vision(imageSize: Int) -> VisionArchitecture {
+        VisionArchitecture(
+            imageSize: imageSize, patchSize: patchSize, channels: 3,
+            encoder: EncoderArchitecture(width: width, layers: layers, heads: heads, mlpWidth: mlpWidth,
+                                         activation: .gelu, layerNormEpsilon: 1e-5),
+            family: .clip, options: Self.options)
+    }
+}
