@@ -24,7 +24,7 @@ public enum PromptTemplates {
     public static let siglip = ModelFamily.siglip.descriptor.defaultTemplates
 
     /// The templates a classifier uses when none are given: the family's
-    /// (``FamilyDescriptor/defaultTemplates``; ``photo`` for CLIP, ``siglip`` for SigLIP).
+    /// (`FamilyDescriptor.defaultTemplates`; ``photo`` for CLIP, ``siglip`` for SigLIP).
     public static func `default`(for family: ModelFamily) -> [String] {
         family.descriptor.defaultTemplates
     }
