@@ -32,10 +32,13 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
 
     /// The timm SigLIP tower ``timmModelName`` names, when it is one this library runs.
     var siglipTower: SiglipTimmTower? { timmModelName.flatMap(SiglipTimmTower.named) }
-    /// The timm PE-Core tower ``timmModelName`` names, when it is one this library runs.
-    var peTower: PETimmTower? { timmModelName.flatMap(PETimmTower.named) }
-    /// The timm CLIP ViT ``timmModelName`` names, when it is one this library runs.
-    var clipTower: TimmCLIPTower? { timmModelName.flatMap(TimmCLIPTower.named) }
+    /// The timm tower ``timmModelName`` names (SigLIP's, PE-Core's or a CLIP ViT), when it is one
+    /// this library runs.
+    var timmTower: (any TimmTower)? {
+        guard let name = timmModelName else { return nil }
+        let towers: [(any TimmTower)?] = [SiglipTimmTower.named(name), PETimmTower.named(name), TimmCLIPTower.named(name)]
+        return towers.compactMap { $0 }.first
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case layers, width
@@ -478,7 +481,7 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
         }
         let vision: VisionArchitecture
         let family: ModelFamily
-        if let tower = v.siglipTower {
+        if let tower = v.timmTower {
             // timm builds the tower at the image size its name says; open_clip's image_size must agree.
             guard v.imageSize == tower.imageSize else {
                 throw .invalidConfiguration(
@@ -486,23 +489,7 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
                     reason: "\(v.imageSize) differs from the \(tower.imageSize) px that timm's \(tower.name) takes")
             }
             vision = tower.vision(imageSize: v.imageSize)
-            family = .siglip
-        } else if let tower = v.peTower {
-            guard v.imageSize == tower.imageSize else {
-                throw .invalidConfiguration(
-                    file: file, key: "vision_cfg.image_size",
-                    reason: "\(v.imageSize) differs from the \(tower.imageSize) px that timm's \(tower.name) takes")
-            }
-            vision = tower.vision(imageSize: v.imageSize)
-            family = .clip
-        } else if let tower = v.clipTower {
-            guard v.imageSize == tower.imageSize else {
-                throw .invalidConfiguration(
-                    file: file, key: "vision_cfg.image_size",
-                    reason: "\(v.imageSize) differs from the \(tower.imageSize) px that timm's \(tower.name) takes")
-            }
-            vision = tower.vision(imageSize: v.imageSize)
-            family = .clip
+            family = vision.family
         } else {
             guard v.headWidth > 0 else {
                 throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")

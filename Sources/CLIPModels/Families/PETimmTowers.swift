@@ -24,12 +24,6 @@ struct PETimmTower: Sendable, Equatable {
     /// The pooling head's heads (`attn_pool_num_heads`).
     static let poolHeads = 8
 
-    /// The tower called `name` (timm's model name, without a pretrained tag), if it is one.
-    static func named(_ name: String) -> PETimmTower? {
-        let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
-        return all.first { $0.name == base }
-    }
-
     /// Every PE-Core tower open_clip 3.3's pretrained configurations name.
     static let all: [PETimmTower] = [
         PETimmTower(name: "vit_pe_core_tiny_patch16_384", width: 192, layers: 12, heads: 3, mlpWidth: 768,

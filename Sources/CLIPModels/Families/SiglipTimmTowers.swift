@@ -20,12 +20,6 @@ struct SiglipTimmTower: Sendable, Equatable {
     /// The LayerNorm epsilon of every timm SigLIP tower.
     static let layerNormEpsilon: Float = 1e-6
 
-    /// The tower called `name` (timm's model name, without a pretrained tag), if it is one.
-    static func named(_ name: String) -> SiglipTimmTower? {
-        let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
-        return all.first { $0.name == base }
-    }
-
     private static func tower(_ name: String, _ size: (width: Int, layers: Int, heads: Int, mlp: Int),
                               patch: Int, image: Int, _ activation: Activation) -> SiglipTimmTower {
         SiglipTimmTower(name: name, width: size.width, layers: size.layers, heads: size.heads, mlpWidth: size.mlp,

@@ -12,12 +12,6 @@ struct TimmCLIPTower: Sendable, Equatable {
     let patchSize: Int
     let imageSize: Int
 
-    /// The tower called `name` (timm's model name, without a pretrained tag), if it is one.
-    static func named(_ name: String) -> TimmCLIPTower? {
-        let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
-        return all.first { $0.name == base }
-    }
-
     /// Every such tower open_clip 3.3's pretrained configurations name.
     static let all: [TimmCLIPTower] = [
         TimmCLIPTower(name: "vit_large_patch14_clip_224", width: 1024, layers: 24, heads: 16, mlpWidth: 4096,
@@ -37,3 +31,29 @@ struct TimmCLIPTower: Sendable, Equatable {
             family: .clip, options: Self.options)
     }
 }
+
+/// A timm image tower open_clip names by `timm_model_name`, known by its sizes and structure
+/// (``SiglipTimmTower``, ``PETimmTower``, ``TimmCLIPTower``).
+protocol TimmTower: Sendable {
+    /// Every tower of this kind, by name.
+    static var all: [Self] { get }
+    /// timm's model name.
+    var name: String { get }
+    /// The image size timm builds the tower for.
+    var imageSize: Int { get }
+    /// The tower's description at `imageSize` (with its family and options).
+    func vision(imageSize: Int) -> VisionArchitecture
+}
+
+extension TimmTower {
+    /// The tower called `name` (timm's model name, with or without a pretrained tag such as
+    /// `.webli`), if it is one.
+    static func named(_ name: String) -> Self? {
+        let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+        return all.first { $0.name == base }
+    }
+}
+
+extension SiglipTimmTower: TimmTower {}
+extension PETimmTower: TimmTower {}
+extension TimmCLIPTower: TimmTower {}
