@@ -65,8 +65,8 @@ struct RotaryTable: Sendable {
         self.sines = sines
     }
 
-    /// Rotates one head's rows in place: `rows` rows of `2 · pairs` values `stride` apart,
-    /// starting at `base` for token 0 of a sequence of `tokens`; rows before ``prefixTokens`` stay.
+    /// Rotates one head's query (or key) rows of a sequence in place: `tokens` rows of
+    /// `2 · pairs` values, `stride` apart, token 0 at `base`; the first ``prefixTokens`` rows stay.
     func rotate(_ base: UnsafeMutablePointer<Float>, stride: Int, tokens: Int) {
         cosines.withUnsafeBufferPointer { cosines in
             sines.withUnsafeBufferPointer { sines in

@@ -124,7 +124,7 @@ struct TransformerEncoder: Sendable {
     let architecture: EncoderArchitecture
     let layers: [EncoderLayerWeights]
     /// Rotary positions applied to every layer's queries and keys (PE-Core's image tower).
-    var rotary: RotaryTable?
+    let rotary: RotaryTable?
 
     init(architecture: EncoderArchitecture, layers: [EncoderLayerWeights], rotary: RotaryTable? = nil) {
         self.architecture = architecture
