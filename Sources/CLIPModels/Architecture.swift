@@ -7,6 +7,57 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case gelu = "gelu"
     /// GELU in PyTorch's tanh approximation, used by SigLIP (`hidden_act: "gelu_pytorch_tanh"`).
     case geluTanh = "gelu_pytorch_tanh"
+    /// SiLU, `x · sigmoid(x)`: the gate of a SwiGLU MLP (EVA02's, ``EncoderBlockOptions/gatedMLP``).
+    case silu = "silu"
+}
+
+/// The parts of an encoder layer that differ between families (nil in ``EncoderArchitecture``
+/// means CLIP's: pre-norm, plain MLP, query/key/value biases, no inner norms).
+public struct EncoderBlockOptions: Sendable, Equatable, Hashable, Codable {
+    /// Where a layer's two LayerNorms sit.
+    public enum NormPlacement: String, Sendable, Equatable, Hashable, Codable {
+        /// `x += f(LN(x))` (CLIP, ViT, EVA02-B/L).
+        case pre
+        /// `x += LN(f(x))`: the residual branch normalized after it (timm's `EvaBlockPostNorm`, EVA02-E).
+        case post
+    }
+
+    /// Where the LayerNorms sit.
+    public var normPlacement: NormPlacement
+    /// Whether the key projection has a bias (EVA's attention has none; its bias is zero).
+    public var keyBias: Bool
+    /// A LayerNorm of the attention output (the concatenated heads) before the output
+    /// projection (timm `scale_attn_inner`, EVA02's sub-LN).
+    public var attentionOutputNorm: Bool
+    /// A SwiGLU MLP: `fc2(act(x·Wgᵀ + bg) ⊙ (x·Wxᵀ + bx))` with the encoder's activation (SiLU)
+    /// as the gate (timm `SwiGLU`: `fc1_g`, `fc1_x`), instead of `fc2(act(fc1(x)))`.
+    public var gatedMLP: Bool
+    /// A LayerNorm of the MLP's hidden activations before its second product (timm `scale_mlp`).
+    public var mlpNorm: Bool
+
+    /// Creates layer options; the defaults are CLIP's.
+    public init(normPlacement: NormPlacement = .pre, keyBias: Bool = true, attentionOutputNorm: Bool = false,
+                gatedMLP: Bool = false, mlpNorm: Bool = false) {
+        self.normPlacement = normPlacement
+        self.keyBias = keyBias
+        self.attentionOutputNorm = attentionOutputNorm
+        self.gatedMLP = gatedMLP
+        self.mlpNorm = mlpNorm
+    }
+
+    /// CLIP's layer.
+    public static let clip = EncoderBlockOptions()
+
+    /// A short description for `clip info` ("" for CLIP's layer).
+    public var summary: String {
+        var parts: [String] = []
+        if normPlacement == .post { parts.append("post-norm residuals") }
+        if !keyBias { parts.append("no key bias") }
+        if attentionOutputNorm { parts.append("attention sub-LayerNorm") }
+        if gatedMLP { parts.append("SwiGLU MLP") }
+        if mlpNorm { parts.append("MLP sub-LayerNorm") }
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// The shape of a stack of pre-norm transformer encoder layers.
@@ -23,24 +74,39 @@ public struct EncoderArchitecture: Sendable, Equatable, Hashable, Codable {
     public var activation: Activation
     /// The epsilon of every LayerNorm in the tower.
     public var layerNormEpsilon: Float
+    /// The layer's structure when it is not CLIP's (nil: CLIP's, ``EncoderBlockOptions/clip``;
+    /// nil keeps the encoding, and so the fingerprints, of CLIP's layers as they were).
+    public var block: EncoderBlockOptions?
 
     /// The width of one attention head.
     public var headWidth: Int { heads > 0 ? width / heads : 0 }
 
+    /// The layer structure (``block``, or CLIP's).
+    public var layerOptions: EncoderBlockOptions { block ?? .clip }
+
     /// Creates an encoder description.
-    public init(width: Int, layers: Int, heads: Int, mlpWidth: Int, activation: Activation, layerNormEpsilon: Float) {
+    public init(width: Int, layers: Int, heads: Int, mlpWidth: Int, activation: Activation, layerNormEpsilon: Float,
+                block: EncoderBlockOptions? = nil) {
         self.width = width
         self.layers = layers
         self.heads = heads
         self.mlpWidth = mlpWidth
         self.activation = activation
         self.layerNormEpsilon = layerNormEpsilon
+        self.block = block == .clip ? nil : block
     }
+
+    /// The columns of the MLP's first product: twice the hidden width for a gated MLP (gate and value).
+    var mlpInputColumns: Int { layerOptions.gatedMLP ? 2 * mlpWidth : mlpWidth }
+    /// The columns per row the MLP needs in a workspace's wide buffer: a gated MLP keeps its
+    /// gate and value products and the gated result (three times the hidden width).
+    var mlpWorkspaceColumns: Int { layerOptions.gatedMLP ? 3 * mlpWidth : mlpWidth }
 
     /// The number of parameters of the layers (norms, attention, MLP).
     public var parameterCount: Int {
-        let attention = 4 * width * width + 4 * width
-        let mlp = 2 * width * mlpWidth + mlpWidth + width
+        let o = layerOptions
+        let attention = 4 * width * width + (o.keyBias ? 4 : 3) * width + (o.attentionOutputNorm ? 2 * width : 0)
+        let mlp = (mlpInputColumns + mlpWidth) * width + mlpInputColumns + width + (o.mlpNorm ? 2 * mlpWidth : 0)
         let norms = 4 * width
         return layers * (attention + mlp + norms)
     }
@@ -56,6 +122,10 @@ public enum VisionPooling: Sendable, Equatable, Hashable, Codable {
     /// encoder's for SigLIP; PE's head has its own count), then `x + MLP(LayerNorm(x))` with an
     /// MLP of `mlpWidth` (the encoder's for SigLIP; PE's is 4 × width).
     case attentionHead(heads: Int, mlpWidth: Int)
+    /// The mean of the patch tokens (the class token left out), with the post-LayerNorm applied
+    /// to the mean (`normalizeAfter`, open_clip's `final_ln_after_pool`: CLIPA) or to every
+    /// token before it (open_clip's `pool_type: "avg"`).
+    case meanOfPatches(normalizeAfter: Bool)
 }
 
 /// What maps the pooled vector onto the embedding space.
@@ -116,6 +186,7 @@ public struct VisionTowerOptions: Sendable, Equatable, Hashable, Codable {
         switch pooling {
         case .classToken: parts.append("class-token pooling")
         case let .attentionHead(heads, mlp): parts.append("attention-pooling head (\(heads) heads, MLP \(mlp))")
+        case let .meanOfPatches(after): parts.append(after ? "mean of patches, then LayerNorm" : "mean of patches")
         }
         switch projection {
         case .none: break
@@ -326,6 +397,10 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
             try check(embeddingDimension == vision.encoder.width, "text_config.projection_size",
                       "\(embeddingDimension) differs from the image embedding width (vision hidden_size "
                         + "\(vision.encoder.width)): SigLIP's image tower has no projection")
+        }
+        for (name, encoder) in [("vision", vision.encoder), ("text", text.encoder)] where encoder.layerOptions.gatedMLP {
+            try check(encoder.activation == .silu, "\(name).act_layer",
+                      "a gated (SwiGLU) MLP gates with SiLU, not \(encoder.activation.rawValue)")
         }
         if let rotary = vision.options.rotary {
             try check(vision.encoder.headWidth % 4 == 0, "vision.rope",

@@ -25,8 +25,12 @@ struct CheckpointKeys: Sendable {
         /// One packed matrix and bias (`[3·width, width]`, `[3·width]`), relative to the layer.
         case packed(weight: String, bias: String)
         /// Linear layers (each `.weight` and `.bias`) whose rows are stacked in this order:
-        /// transformers' `q_proj`, `k_proj`, `v_proj`; timm's pooling `q` and packed `kv`.
+        /// transformers' `q_proj`, `k_proj`, `v_proj`; timm's pooling `q` and packed `kv`; EVA02's
+        /// `q_proj`, `k_proj`, `v_proj`, whose key layer has no bias (a zero block takes its place).
         case stacked([String])
+        /// One packed matrix without bias and separate query and value biases, the key's zero
+        /// (timm's EVA attention with `qkv_fused`: `qkv.weight`, `q_bias`, `v_bias`).
+        case packedSplitBias(weight: String, queryBias: String, valueBias: String)
     }
 
     /// How a projection onto the embedding space is stored (full key).
@@ -48,6 +52,12 @@ struct CheckpointKeys: Sendable {
         let attentionOutput: String
         let fc1: String
         let fc2: String
+        /// The LayerNorm of the attention output (``EncoderBlockOptions/attentionOutputNorm``).
+        var attentionNorm = "attn.norm"
+        /// The gate and value layers of a gated MLP (``EncoderBlockOptions/gatedMLP``).
+        var gatedFC1 = (gate: "mlp.fc1_g", value: "mlp.fc1_x")
+        /// The LayerNorm of the MLP's hidden activations (``EncoderBlockOptions/mlpNorm``).
+        var mlpNorm = "mlp.norm"
 
         /// transformers' `CLIPEncoderLayer` / `SiglipEncoderLayer`.
         static let huggingFace = LayerNames(
@@ -63,6 +73,18 @@ struct CheckpointKeys: Sendable {
         static let timm = LayerNames(
             prefix: { "blocks.\($0)." }, norm1: "norm1", norm2: "norm2",
             qkv: .packed(weight: "attn.qkv.weight", bias: "attn.qkv.bias"),
+            attentionOutput: "attn.proj", fc1: "mlp.fc1", fc2: "mlp.fc2")
+        /// timm's `EvaBlock` / `EvaBlockPostNorm` with separate `q_proj`, `k_proj` (no bias),
+        /// `v_proj` (EVA02-B/L: `qkv_fused=False`), `attn.norm`, `mlp.fc1_g`/`fc1_x`, `mlp.norm`.
+        static let evaSeparate = LayerNames(
+            prefix: { "blocks.\($0)." }, norm1: "norm1", norm2: "norm2",
+            qkv: .stacked(["attn.q_proj", "attn.k_proj", "attn.v_proj"]),
+            attentionOutput: "attn.proj", fc1: "mlp.fc1", fc2: "mlp.fc2")
+        /// timm's `EvaBlock` / `EvaBlockPostNorm` with the packed `qkv.weight` and the separate
+        /// `q_bias`, `v_bias` (EVA01, EVA02-E).
+        static let evaFused = LayerNames(
+            prefix: { "blocks.\($0)." }, norm1: "norm1", norm2: "norm2",
+            qkv: .packedSplitBias(weight: "attn.qkv.weight", queryBias: "attn.q_bias", valueBias: "attn.v_bias"),
             attentionOutput: "attn.proj", fc1: "mlp.fc1", fc2: "mlp.fc2")
     }
 
@@ -168,13 +190,14 @@ struct CheckpointKeys: Sendable {
     /// SigLIP's `vit_*_siglip_*` and PE's `vit_pe_core_*`, with their `attn_pool` and timm's
     /// `head`) and the native text tower, whose projection is a linear layer with bias
     /// (`text_projection.weight`, `.bias`; SigLIP's `proj_bias`) or CLIP's matrix.
-    static func openCLIPTimm(textPrefix: String, textProjectionBias: Bool) -> CheckpointKeys {
+    static func openCLIPTimm(textPrefix: String, textProjectionBias: Bool,
+                             visionLayers: LayerNames = .timm) -> CheckpointKeys {
         CheckpointKeys(
             layout: .openCLIP, visionPrefix: "visual.trunk.", textPrefix: textPrefix,
             ignorable: ["input_resolution", "context_length", "vocab_size"],
             patchEmbedding: "patch_embed.proj.weight", patchBias: "patch_embed.proj.bias", classEmbedding: "cls_token",
             visionPositionEmbedding: "pos_embed", embeddingsHaveBatchAxes: true,
-            preNorm: "norm_pre", postNorm: "norm", visionLayers: .timm, head: .timm,
+            preNorm: "norm_pre", postNorm: "norm", visionLayers: visionLayers, head: .timm,
             visionProjection: .linear("visual.trunk.head", bias: true),
             tokenEmbedding: "token_embedding.weight", textPositionEmbedding: "positional_embedding",
             finalNorm: "ln_final", textLayers: .openCLIP,
@@ -196,7 +219,14 @@ extension CheckpointKeys {
             let custom = weights.shape(of: "text.token_embedding.weight") != nil
             let timm = weights.shape(of: "visual.trunk.pos_embed") != nil || family == .siglip
             let prefix = custom ? "text." : ""
-            self = timm ? .openCLIPTimm(textPrefix: prefix, textProjectionBias: architecture.text.options.projectionBias)
+            // timm's EVA blocks (no key bias) store the query/key/value projections separately
+            // (EVA02-B/L) or packed with separate biases (EVA01, EVA02-E).
+            var layers = CheckpointKeys.LayerNames.timm
+            if !architecture.vision.encoder.layerOptions.keyBias {
+                layers = weights.shape(of: "visual.trunk.blocks.0.attn.q_proj.weight") != nil ? .evaSeparate : .evaFused
+            }
+            self = timm ? .openCLIPTimm(textPrefix: prefix, textProjectionBias: architecture.text.options.projectionBias,
+                                        visionLayers: layers)
                 : .openCLIP(textPrefix: prefix)
         }
     }
@@ -213,6 +243,9 @@ struct WeightBinding: Sendable {
         case concatenateRows
         /// The stored `[a, b]` matrix transposed to `[b, a]`.
         case transpose
+        /// The stored tensors stacked along their first axis with `rows` rows of zeros before
+        /// source `before` (EVA's attention bias: query, a zero key bias, value).
+        case concatenateRowsWithZeros(before: Int, rows: Int)
     }
 
     /// The checkpoint keys read, with the shapes the architecture implies.
@@ -245,42 +278,69 @@ struct EncoderLayerBinding: Sendable {
     var norm1: LayerNormBinding
     var qkvWeight: WeightBinding
     var qkvBias: WeightBinding
+    /// The attention output's LayerNorm (EVA02's sub-LN).
+    var attentionNorm: LayerNormBinding?
     var outputWeight: WeightBinding
     var outputBias: WeightBinding
     var norm2: LayerNormBinding
+    /// `[mlpInputColumns, width]`: a gated MLP's gate and value layers stacked.
     var fc1Weight: WeightBinding
     var fc1Bias: WeightBinding
+    /// The MLP hidden activations' LayerNorm (timm `scale_mlp`).
+    var mlpNorm: LayerNormBinding?
     var fc2Weight: WeightBinding
     var fc2Bias: WeightBinding
 
     /// The bindings of encoder layer `index` of a tower whose keys start with `prefix`.
     init(names: CheckpointKeys.LayerNames, prefix towerPrefix: String, index: Int, encoder: EncoderArchitecture) {
         let p = towerPrefix + names.prefix(index)
-        let w = encoder.width
+        let w = encoder.width, hidden = encoder.mlpWidth
+        let options = encoder.layerOptions
         norm1 = LayerNormBinding(p + names.norm1, width: w)
         norm2 = LayerNormBinding(p + names.norm2, width: w)
-        (qkvWeight, qkvBias) = qkvBinding(names.qkv, prefix: p, rows: [w, w, w], width: w)
+        (qkvWeight, qkvBias) = qkvBinding(names.qkv, prefix: p, rows: [w, w, w], width: w, keyBias: options.keyBias)
+        if options.attentionOutputNorm { attentionNorm = LayerNormBinding(p + names.attentionNorm, width: w) }
         outputWeight = .direct(p + names.attentionOutput + ".weight", [w, w])
         outputBias = .direct(p + names.attentionOutput + ".bias", [w])
-        fc1Weight = .direct(p + names.fc1 + ".weight", [encoder.mlpWidth, w])
-        fc1Bias = .direct(p + names.fc1 + ".bias", [encoder.mlpWidth])
-        fc2Weight = .direct(p + names.fc2 + ".weight", [w, encoder.mlpWidth])
+        if options.gatedMLP {
+            let layers = [names.gatedFC1.gate, names.gatedFC1.value]
+            fc1Weight = WeightBinding(sources: layers.map { (p + $0 + ".weight", [hidden, w]) },
+                                      assembly: .concatenateRows, shape: [2 * hidden, w])
+            fc1Bias = WeightBinding(sources: layers.map { (p + $0 + ".bias", [hidden]) },
+                                    assembly: .concatenateRows, shape: [2 * hidden])
+        } else {
+            fc1Weight = .direct(p + names.fc1 + ".weight", [hidden, w])
+            fc1Bias = .direct(p + names.fc1 + ".bias", [hidden])
+        }
+        if options.mlpNorm { mlpNorm = LayerNormBinding(p + names.mlpNorm, width: hidden) }
+        fc2Weight = .direct(p + names.fc2 + ".weight", [w, hidden])
         fc2Bias = .direct(p + names.fc2 + ".bias", [w])
     }
 
     var all: [WeightBinding] {
-        norm1.all + [qkvWeight, qkvBias, outputWeight, outputBias] + norm2.all + [fc1Weight, fc1Bias, fc2Weight, fc2Bias]
+        norm1.all + [qkvWeight, qkvBias] + (attentionNorm?.all ?? []) + [outputWeight, outputBias] + norm2.all
+            + [fc1Weight, fc1Bias] + (mlpNorm?.all ?? []) + [fc2Weight, fc2Bias]
     }
 }
 
 /// The packed `[3·width, width]` query/key/value weight and `[3·width]` bias: one stored
 /// tensor each, or stacked linear layers with `rows` rows each (which add up to `3·width`).
+/// Without a key bias (EVA) the bias's middle block is zeros.
 private func qkvBinding(_ names: CheckpointKeys.QKVNames, prefix: String, rows: [Int],
-                        width: Int) -> (WeightBinding, WeightBinding) {
+                        width: Int, keyBias: Bool = true) -> (WeightBinding, WeightBinding) {
     let total = rows.reduce(0, +)
     switch names {
     case let .packed(weight, bias):
         return (.direct(prefix + weight, [total, width]), .direct(prefix + bias, [total]))
+    case let .packedSplitBias(weight, queryBias, valueBias):
+        return (.direct(prefix + weight, [total, width]),
+                WeightBinding(sources: [(prefix + queryBias, [rows[0]]), (prefix + valueBias, [rows[2]])],
+                              assembly: .concatenateRowsWithZeros(before: 1, rows: rows[1]), shape: [total]))
+    case let .stacked(layers) where !keyBias && layers.count == 3:
+        return (WeightBinding(sources: zip(layers, rows).map { (prefix + $0 + ".weight", [$1, width]) },
+                              assembly: .concatenateRows, shape: [total, width]),
+                WeightBinding(sources: [(prefix + layers[0] + ".bias", [rows[0]]), (prefix + layers[2] + ".bias", [rows[2]])],
+                              assembly: .concatenateRowsWithZeros(before: 1, rows: rows[1]), shape: [total]))
     case let .stacked(layers):
         // timm's pooling head stacks a [w] query layer and a [2w] key/value layer.
         let counts = layers.count == rows.count ? rows : [width, total - width]

@@ -22,6 +22,13 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
     public var imageSize: Int
     /// `norm_kwargs.eps` (default 1e-5, torch's LayerNorm default).
     public var layerNormEpsilon: Double
+    /// Not `no_ln_pre` (default true): a LayerNorm of every token before the first layer.
+    public var preNorm: Bool
+    /// `pool_type` (default "tok": the class token; "avg": the mean of the patch tokens, CLIPA).
+    public var poolType: String
+    /// `final_ln_after_pool` (default false): the post-LayerNorm on the pooled vector rather than
+    /// on every token (the same for class-token pooling).
+    public var finalLnAfterPool: Bool
     /// `act_kwargs.approximate == "tanh"`: GELU in its tanh approximation.
     public var tanhGELU: Bool
     /// `timm_model_name`: a timm image tower in place of the native ViT (nil for the native one).
@@ -34,11 +41,7 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
     var siglipTower: SiglipTimmTower? { timmModelName.flatMap(SiglipTimmTower.named) }
     /// The timm tower ``timmModelName`` names (SigLIP's, PE-Core's or a CLIP ViT), when it is one
     /// this library runs.
-    var timmTower: (any TimmTower)? {
-        guard let name = timmModelName else { return nil }
-        let towers: [(any TimmTower)?] = [SiglipTimmTower.named(name), PETimmTower.named(name), TimmCLIPTower.named(name)]
-        return towers.compactMap { $0 }.first
-    }
+    var timmTower: (any TimmTower)? { timmModelName.flatMap(CLIPModels.timmTower(named:)) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case layers, width
@@ -83,6 +86,9 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         patchSize = 16
         imageSize = 224
         layerNormEpsilon = 1e-5
+        preNorm = true
+        poolType = "tok"
+        finalLnAfterPool = false
         tanhGELU = false
         unsupportedFeatures = []
     }
@@ -117,20 +123,12 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
             let projection = c.contains(.timmProj)
                 ? try c.decodeIfPresent(JSONValue.self, forKey: .timmProj) ?? .null : .string("linear")
             // (A null or empty timm_proj gives timm's linear head: only "none" has no projection.)
-            if SiglipTimmTower.named(name) != nil {
-                if pool != "map" || projection != .string("none") {
+            if let tower = CLIPModels.timmTower(named: name) {
+                let kind = type(of: tower)
+                let expected: JSONValue = kind.openCLIPProjection.map { .string($0) } ?? .null
+                if pool != kind.openCLIPPool || projection != expected {
                     unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
-                                       + "\(projection.summary) (SigLIP's are \"map\" and \"none\")")
-                }
-            } else if PETimmTower.named(name) != nil {
-                if pool != "map" || projection != .null {
-                    unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
-                                       + "\(projection.summary) (PE's are \"map\" and null)")
-                }
-            } else if TimmCLIPTower.named(name) != nil {
-                if pool != "token" || projection != .null {
-                    unsupported.append("timm image tower \"\(name)\" with timm_pool \"\(pool)\" and timm_proj "
-                                       + "\(projection.summary) (supported: \"token\" and null)")
+                                       + "\(projection.summary) (supported: \"\(kind.openCLIPPool)\" and \(expected.summary))")
                 }
             } else {
                 unsupported.append("timm image tower \"\(name)\"")
@@ -139,16 +137,16 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         if let pool = try c.decodeIfPresent(JSONValue.self, forKey: .attentionalPool), pool != .bool(false), pool != .null {
             unsupported.append("attentional pooling (vision_cfg.attentional_pool)")
         }
-        if try c.decodeIfPresent(Bool.self, forKey: .noLnPre) == true {
-            unsupported.append("vision_cfg.no_ln_pre")
-        }
+        preNorm = try c.decodeIfPresent(Bool.self, forKey: .noLnPre) != true
+        finalLnAfterPool = try c.decodeIfPresent(Bool.self, forKey: .finalLnAfterPool) == true
         if let type = try c.decodeIfPresent(String.self, forKey: .posEmbedType), type != "learnable" {
             unsupported.append("vision_cfg.pos_embed_type \"\(type)\"")
         }
         // `final_ln_after_pool` is the same computation for class-token pooling (LayerNorm acts
-        // per token), so it is accepted.
-        if let pool = try c.decodeIfPresent(String.self, forKey: .poolType), pool != "tok" {
-            unsupported.append("vision_cfg.pool_type \"\(pool)\"")
+        // per token); with "avg" it puts the LayerNorm after the mean (CLIPA).
+        poolType = try c.decodeIfPresent(String.self, forKey: .poolType) ?? poolType
+        if poolType != "tok" && poolType != "avg" {
+            unsupported.append("vision_cfg.pool_type \"\(poolType)\"")
         }
         unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key vision_cfg.\($0)" }
         unsupportedFeatures = unsupported
@@ -164,13 +162,17 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         try c.encode(imageSize, forKey: .imageSize)
         if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
         if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
+        if !preNorm { try c.encode(true, forKey: .noLnPre) }
+        if poolType != "tok" { try c.encode(poolType, forKey: .poolType) }
+        if finalLnAfterPool { try c.encode(true, forKey: .finalLnAfterPool) }
         if let timmModelName {
             try c.encode(timmModelName, forKey: .timmModelName)
-            try c.encode(TimmCLIPTower.named(timmModelName) != nil ? "token" : "map", forKey: .timmPool)
-            if PETimmTower.named(timmModelName) != nil || TimmCLIPTower.named(timmModelName) != nil {
-                try c.encodeNil(forKey: .timmProj)
+            let kind = CLIPModels.timmTower(named: timmModelName).map { type(of: $0) } ?? SiglipTimmTower.self
+            try c.encode(kind.openCLIPPool, forKey: .timmPool)
+            if let projection = kind.openCLIPProjection {
+                try c.encode(projection, forKey: .timmProj)
             } else {
-                try c.encode("none", forKey: .timmProj)
+                try c.encodeNil(forKey: .timmProj)
             }
         }
     }
@@ -209,6 +211,9 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
     /// `tokenizer_kwargs.clean`: the text cleaning open_clip's `HFTokenizer` applies first
     /// (`"canonicalize"` for SigLIP; nil: the key is absent).
     public var tokenizerCleaning: String?
+    /// `tokenizer_kwargs.strip_sep_token`: open_clip's `HFTokenizer` replaces the separator
+    /// token's id by 0 (CLIPA's BERT tokenizer).
+    public var tokenizerStripsSeparator: Bool
     /// Settings present in the file that this library does not implement in a CLIP text tower.
     public var unsupportedFeatures: [String]
     /// Settings present in the file that this library does not implement in a SigLIP text tower
@@ -263,6 +268,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         layerNormEpsilon = 1e-5
         tanhGELU = false
         noCausalMask = false
+        tokenizerStripsSeparator = false
         unsupportedFeatures = []
         unsupportedSiglipFeatures = []
     }
@@ -291,14 +297,17 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
             unsupported.append("Hugging Face text tower \"\(name)\"")
             siglip.append("Hugging Face text tower \"\(name)\"")
         }
+        // The tokenizer is read from the checkpoint folder's files (SigLIP's, CLIPA's BERT vocabulary).
         tokenizerName = try c.decodeIfPresent(String.self, forKey: .hfTokenizerName)
-        if let tokenizerName { unsupported.append("custom tokenizer \"\(tokenizerName)\"") }
         if let kwargs = try c.decodeIfPresent([String: JSONValue].self, forKey: .tokenizerKwargs) {
             for (key, value) in kwargs.sorted(by: { $0.key < $1.key }) {
                 if key == "clean", case let .string(name) = value {
                     tokenizerCleaning = name
+                } else if key == "strip_sep_token", case let .bool(strip) = value {
+                    tokenizerStripsSeparator = strip
                 } else {
                     siglip.append("text_cfg.tokenizer_kwargs.\(key)")
+                    unsupported.append("text_cfg.tokenizer_kwargs.\(key)")
                 }
             }
         }
@@ -319,7 +328,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
             unsupported.append("text_cfg.proj_type \"\(type)\"")
             siglip.append("text_cfg.proj_type \"\(type)\"")
         }
-        if poolType != "argmax" && poolType != "eos" {
+        if poolType != "argmax" && poolType != "eos" && poolType != "last" {
             unsupported.append("text_cfg.pool_type \"\(poolType)\"")
         }
         if poolType != "last" {
@@ -494,12 +503,16 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
             guard v.headWidth > 0 else {
                 throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")
             }
+            // CLIPA: no pre-LayerNorm, the mean of the patches.
+            let pooling: VisionPooling = v.poolType == "avg" ? .meanOfPatches(normalizeAfter: v.finalLnAfterPool) : .classToken
             vision = VisionArchitecture(
                 imageSize: v.imageSize, patchSize: v.patchSize, channels: 3,
                 encoder: EncoderArchitecture(
                     width: v.width, layers: v.layers, heads: v.width / v.headWidth,
                     mlpWidth: try mlpWidth(v.width, v.mlpRatio, "vision_cfg.mlp_ratio"),
-                    activation: activation(tanh: v.tanhGELU), layerNormEpsilon: Float(v.layerNormEpsilon)))
+                    activation: activation(tanh: v.tanhGELU), layerNormEpsilon: Float(v.layerNormEpsilon)),
+                options: VisionTowerOptions(classToken: true, preNorm: v.preNorm, patchBias: false, pooling: pooling,
+                                            projection: .matrix))
             if v.width % v.headWidth != 0 {
                 throw .invalidConfiguration(
                     file: file, key: "vision_cfg.head_width",
@@ -518,7 +531,8 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
                 mlpWidth: try mlpWidth(t.width, t.mlpRatio, "text_cfg.mlp_ratio"),
                 activation: activation(tanh: t.tanhGELU), layerNormEpsilon: Float(t.layerNormEpsilon)),
             family: family,
-            options: family == .siglip ? .siglip : TextTowerOptions(causal: !t.noCausalMask, pooling: .endOfText,
+            options: family == .siglip ? .siglip : TextTowerOptions(causal: !t.noCausalMask,
+                                                                     pooling: t.poolType == "last" ? .last : .endOfText,
                                                                      projectionBias: false))
         let result = CLIPArchitecture(vision: vision, text: text, embeddingDimension: embeddingDimension)
         try result.validate(file: file)

@@ -28,6 +28,7 @@ public struct CLIPPreset: Sendable, Equatable {
         case .quickGELU: return "\(name) (OpenAI-style, QuickGELU)"
         case .gelu: return "\(name) (LAION-style, GELU)"
         case .geluTanh: return "\(name) (tanh GELU)"
+        case .silu: return "\(name) (SiLU)"
         }
     }
 

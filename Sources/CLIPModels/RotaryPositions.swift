@@ -1,12 +1,13 @@
 import Foundation
 
 /// Axial 2-D rotary position embeddings of an image tower's attention (timm's
-/// `RotaryEmbeddingCat` with `in_pixels=False`, interleaved pairs, `'xy'` grid indexing: PE-Core's).
+/// `RotaryEmbeddingCat` with `in_pixels=False` and interleaved pairs: PE-Core's and EVA02's).
 ///
 /// Each head's query and key of the patch at row `r`, column `c` of a `g × g` grid are rotated in
 /// pairs `(2i, 2i+1)` by angle `a_i`, for `i < headWidth / 2`, where with `n = headWidth / 4`
 /// frequencies `f_j = temperature^(-j/n)`, the column coordinate `X = (c + gridOffset) · ref / g`
-/// and the row coordinate `Y = (r + gridOffset) · ref / g`: `a_j = X · f_j` and `a_{n+j} = Y · f_j`.
+/// and the row coordinate `Y = (r + gridOffset) · ref / g`: with `'xy'` indexing (PE)
+/// `a_j = X · f_j` and `a_{n+j} = Y · f_j`; with `'ij'` (EVA02) the row comes first.
 /// Prefix tokens (a class token) are not rotated.
 public struct RotaryPositions: Sendable, Equatable, Hashable, Codable {
     /// The base of the frequencies (10000).
@@ -16,12 +17,42 @@ public struct RotaryPositions: Sendable, Equatable, Hashable, Codable {
     /// The grid the coordinates are scaled to (`ref_feat_shape`, square): coordinates are
     /// multiplied by `referenceGrid / grid`.
     public var referenceGrid: Int
+    /// Which grid axis the first half of the angles follows (timm's `grid_indexing`).
+    public var indexing: GridIndexing
+
+    /// The order of the two axes' angles.
+    public enum GridIndexing: String, Sendable, Equatable, Hashable, Codable {
+        /// Columns first (PE-Core).
+        case xy
+        /// Rows first (timm's default; EVA02).
+        case ij
+    }
 
     /// Creates rotary position settings.
-    public init(temperature: Double = 10000, gridOffset: Double, referenceGrid: Int) {
+    public init(temperature: Double = 10000, gridOffset: Double, referenceGrid: Int, indexing: GridIndexing = .xy) {
         self.temperature = temperature
         self.gridOffset = gridOffset
         self.referenceGrid = referenceGrid
+        self.indexing = indexing
+    }
+
+    private enum CodingKeys: String, CodingKey { case temperature, gridOffset, referenceGrid, indexing }
+
+    // `indexing` is encoded only when it is not `xy`, so PE's settings encode as before.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(temperature: try c.decode(Double.self, forKey: .temperature),
+                  gridOffset: try c.decode(Double.self, forKey: .gridOffset),
+                  referenceGrid: try c.decode(Int.self, forKey: .referenceGrid),
+                  indexing: try c.decodeIfPresent(GridIndexing.self, forKey: .indexing) ?? .xy)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(temperature, forKey: .temperature)
+        try c.encode(gridOffset, forKey: .gridOffset)
+        try c.encode(referenceGrid, forKey: .referenceGrid)
+        if indexing != .xy { try c.encode(indexing, forKey: .indexing) }
     }
 }
 
@@ -47,8 +78,9 @@ struct RotaryTable: Sendable {
         var sines = cosines
         for row in 0..<grid {
             for column in 0..<grid {
-                let x = (Double(column) + settings.gridOffset) * scale
-                let y = (Double(row) + settings.gridOffset) * scale
+                let c = (Double(column) + settings.gridOffset) * scale
+                let r = (Double(row) + settings.gridOffset) * scale
+                let (x, y) = settings.indexing == .xy ? (c, r) : (r, c)
                 let base = (row * grid + column) * pairs
                 for j in 0..<bands {
                     // timm computes the angles in float32: round them as it does.

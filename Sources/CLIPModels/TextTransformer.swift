@@ -147,7 +147,7 @@ public struct TextTransformer: TextTower {
                 let tokens = !options.causal && options.pooling == .endOfText ? architecture.contextLength
                     : positions[start..<end].max().map { $0 + 1 } ?? 1
                 try workspaces.withWorkspace(rows: (end - start) * tokens, width: width,
-                                             wideColumns: max(architecture.encoder.mlpWidth, width),
+                                             wideColumns: max(architecture.encoder.mlpWorkspaceColumns, width),
                                              tokens: tokens, precision: precision) { (workspace) throws(CLIPModelError) in
                     try forward(Array(tokenIDs[start..<end]), positions: Array(positions[start..<end]), tokens: tokens,
                                 workspace: workspace, into: out + start * e)

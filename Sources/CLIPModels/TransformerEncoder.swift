@@ -170,37 +170,95 @@ struct TransformerEncoder: Sendable {
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
                        sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
-        let width = architecture.width
         let rows = sequences * tokens
-        let eps = architecture.layerNormEpsilon
-
         // Attention block.
-        layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
-        try project(ws.normalized, rows: rows, through: layer.qkv, into: ws.qkv, workspace: ws)
+        try project(attentionInput(of: layer, hidden, rows: rows, workspace: ws), rows: rows, through: layer.qkv,
+                    into: ws.qkv, workspace: ws)
         attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal,
                   workspace: ws)
         try finish(layer, context: ws.context, residual: hidden, rows: rows, workspace: ws)
     }
 
-    /// The rest of a layer after attention, on `rows` rows: `residual += context·Woᵀ + bo`, then
-    /// `residual += MLP(LN2(residual))`. `context` must not be `workspace.normalized` or `.wide`.
-    private func finish(_ layer: EncoderLayerWeights, context: UnsafePointer<Float>,
+    /// What a layer's query/key/value product reads: `LN1(hidden)` in `workspace.normalized`
+    /// (pre-norm), or the residual stream itself (post-norm).
+    private func attentionInput(of layer: EncoderLayerWeights, _ hidden: UnsafeMutablePointer<Float>, rows: Int,
+                                workspace ws: EncoderWorkspace) -> UnsafePointer<Float> {
+        guard architecture.layerOptions.normPlacement == .pre else { return UnsafePointer(hidden) }
+        layerNorm(hidden, into: ws.normalized, rows: rows, width: architecture.width, weights: layer.norm1,
+                  epsilon: architecture.layerNormEpsilon)
+        return UnsafePointer(ws.normalized)
+    }
+
+    /// The rest of a layer after attention, on `rows` rows. Pre-norm: `residual += context·Woᵀ + bo`,
+    /// then `residual += MLP(LN2(residual))`; post-norm: `residual += LN1(context·Woᵀ + bo)`, then
+    /// `residual += LN2(MLP(residual))`; with a sub-LN, `context` is normalized first (in place).
+    /// `context` must not be `workspace.normalized` or `.wide`.
+    private func finish(_ layer: EncoderLayerWeights, context: UnsafeMutablePointer<Float>,
                         residual: UnsafeMutablePointer<Float>, rows: Int, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
-        try project(context, rows: rows, through: layer.output, into: residual, accumulate: true, workspace: ws)
-        layerNorm(residual, into: ws.normalized, rows: rows, width: width, weights: layer.norm2,
-                  epsilon: architecture.layerNormEpsilon)
+        let eps = architecture.layerNormEpsilon
+        if let norm = layer.attentionNorm {
+            layerNorm(context, into: context, rows: rows, width: width, weights: norm, epsilon: eps)
+        }
+        switch architecture.layerOptions.normPlacement {
+        case .pre:
+            try project(context, rows: rows, through: layer.output, into: residual, accumulate: true, workspace: ws)
+            layerNorm(residual, into: ws.normalized, rows: rows, width: width, weights: layer.norm2, epsilon: eps)
+            try mlp(layer, input: ws.normalized, rows: rows, into: residual, accumulate: true, workspace: ws)
+        case .post:
+            try project(context, rows: rows, through: layer.output, into: ws.normalized, workspace: ws)
+            layerNorm(ws.normalized, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
+            addRows(ws.normalized, to: residual, rows: rows, width: width)
+            try mlp(layer, input: residual, rows: rows, into: ws.normalized, accumulate: false, workspace: ws)
+            layerNorm(ws.normalized, into: ws.normalized, rows: rows, width: width, weights: layer.norm2, epsilon: eps)
+            addRows(ws.normalized, to: residual, rows: rows, width: width)
+        }
+    }
+
+    /// The MLP of `rows` rows of `input` into `out` (`out +=` when `accumulate`): `fc2(act(fc1(x)))`,
+    /// or the gated `fc2(silu(x·Wgᵀ) ⊙ x·Wxᵀ)`, with the hidden LayerNorm before `fc2` when the layer has one.
+    /// `input` must not be `workspace.wide`.
+    private func mlp(_ layer: EncoderLayerWeights, input: UnsafePointer<Float>, rows: Int,
+                     into out: UnsafeMutablePointer<Float>, accumulate: Bool, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let activation = architecture.activation
-        if layer.fc1.readsBFloat16 {
+        let hiddenWidth = architecture.mlpWidth
+        if architecture.layerOptions.gatedMLP {
+            // Gate and value in one product ([rows, 2·hidden]), gated into the rows after them.
+            try project(input, rows: rows, through: layer.fc1, into: ws.wide, workspace: ws)
+            let gated = ws.wide + rows * 2 * hiddenWidth
+            let source = SendablePointer(UnsafePointer(ws.wide)), target = SendableMutablePointer(gated)
+            forEachRowChunk(rows: rows, width: 2 * hiddenWidth) { range in
+                Kernels.swiGLU(source.base + range.lowerBound * 2 * hiddenWidth,
+                               into: target.base + range.lowerBound * hiddenWidth, rows: range.count, width: hiddenWidth)
+            }
+            if let norm = layer.mlpNorm {
+                layerNorm(gated, into: gated, rows: rows, width: hiddenWidth, weights: norm,
+                          epsilon: architecture.layerNormEpsilon)
+            }
+            try project(gated, rows: rows, through: layer.fc2, into: out, accumulate: accumulate, workspace: ws)
+        } else if layer.fc1.readsBFloat16 && layer.mlpNorm == nil {
             // The hidden activations go from the first product to the second in bfloat16.
-            let input = layer.fc1.input(from: ws.normalized, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
+            let staged = layer.fc1.input(from: input, rows: rows, staging: ws.staging, rowScales: ws.rowScales)
             let hidden = ws.wideStaging.assumingMemoryBound(to: UInt16.self)
-            try layer.fc1.run(input, rows: rows, into: .bfloat16(hidden), activation: activation, context: ws.matmul)
-            try layer.fc2.run(.bfloat16(hidden), rows: rows, into: .float32(residual), accumulate: true,
+            try layer.fc1.run(staged, rows: rows, into: .bfloat16(hidden), activation: activation, context: ws.matmul)
+            try layer.fc2.run(.bfloat16(hidden), rows: rows, into: .float32(out), accumulate: accumulate,
                               context: ws.matmul)
         } else {
-            try project(ws.normalized, rows: rows, through: layer.fc1, into: ws.wide, activation: activation, workspace: ws)
-            try project(ws.wide, rows: rows, through: layer.fc2, into: residual, accumulate: true, workspace: ws)
+            try project(input, rows: rows, through: layer.fc1, into: ws.wide, activation: activation, workspace: ws)
+            if let norm = layer.mlpNorm {
+                layerNorm(ws.wide, into: ws.wide, rows: rows, width: hiddenWidth, weights: norm,
+                          epsilon: architecture.layerNormEpsilon)
+            }
+            try project(ws.wide, rows: rows, through: layer.fc2, into: out, accumulate: accumulate, workspace: ws)
+        }
+    }
+
+    /// `residual += branch` over `rows × width` values, on the compute threads.
+    private func addRows(_ branch: UnsafePointer<Float>, to residual: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let source = SendablePointer(branch), target = SendableMutablePointer(residual)
+        forEachRowChunk(rows: rows, width: width) { range in
+            let offset = range.lowerBound * width
+            Kernels.add(source.base + offset, to: target.base + offset, count: range.count * width)
         }
     }
 }
@@ -214,16 +272,15 @@ extension TransformerEncoder {
                              into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
         let rows = sequences * tokens
-        let eps = architecture.layerNormEpsilon
         let heads = architecture.heads
         let headWidth = width / heads
         let scale = 1 / Float(headWidth).squareRoot()
         let stride = 3 * width
 
-        layerNorm(hidden, into: ws.normalized, rows: rows, width: width, weights: layer.norm1, epsilon: eps)
         // Queries, keys and values of every token (the keys and values are needed; the extra
         // queries cost a third of one layer's QKV product and keep one weight).
-        try project(ws.normalized, rows: rows, through: layer.qkv, into: ws.qkv, workspace: ws)
+        try project(attentionInput(of: layer, hidden, rows: rows, workspace: ws), rows: rows, through: layer.qkv,
+                    into: ws.qkv, workspace: ws)
         if let rotary {
             for s in 0..<sequences {
                 for h in 0..<heads {

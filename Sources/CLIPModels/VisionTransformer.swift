@@ -122,7 +122,7 @@ public struct VisionTransformer: ImageTower {
         }
         try workspaces.withWorkspace(
             rows: chunk * a.tokenCount, width: a.encoder.width,
-            wideColumns: max(a.encoder.mlpWidth, a.patchLength, a.encoder.width, headMLPWidth), tokens: a.tokenCount,
+            wideColumns: max(a.encoder.mlpWorkspaceColumns, a.patchLength, a.encoder.width, headMLPWidth), tokens: a.tokenCount,
             precision: patchEmbedding.precision
         ) { (workspace) throws(CLIPModelError) in
             try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
@@ -191,7 +191,32 @@ public struct VisionTransformer: ImageTower {
         }
 
         let pooled: UnsafeMutablePointer<Float>
-        if let head {
+        if case let .meanOfPatches(normalizeAfter) = a.options.pooling {
+            // Every layer over every token, the mean of each image's patch tokens, the
+            // post-LayerNorm before or after it.
+            try encoder.runAll(hidden, sequences: images, tokens: tokens, workspace: ws)
+            if !normalizeAfter {
+                layerNorm(hidden, into: hidden, rows: images * tokens, width: width, weights: postNorm,
+                          epsilon: a.encoder.layerNormEpsilon)
+            }
+            let prefix = tokens - patchesPerImage
+            let means = ws.pooled
+            for image in 0..<images {
+                let mean = means + image * width
+                mean.update(repeating: 0, count: width)
+                for token in prefix..<tokens {
+                    Kernels.add(hidden + (image * tokens + token) * width, to: mean, count: width)
+                }
+                Kernels.scale(mean, count: width, by: 1 / Float(patchesPerImage))
+            }
+            pooled = ws.normalized
+            if normalizeAfter {
+                layerNorm(means, into: pooled, rows: images, width: width, weights: postNorm,
+                          epsilon: a.encoder.layerNormEpsilon)
+            } else {
+                pooled.update(from: means, count: images * width)
+            }
+        } else if let head {
             // Every layer over every token, the post-LayerNorm of every token, the pooling head
             // (into the output when there is no projection).
             try encoder.runAll(hidden, sequences: images, tokens: tokens, workspace: ws)

@@ -12,11 +12,15 @@ struct EncoderLayerWeights: Sendable {
     let norm1: LayerNormWeights
     /// `[3·width, width]` + `[3·width]`: query, key and value projections stacked.
     let qkv: LinearLayer
+    /// The attention output's LayerNorm (``EncoderBlockOptions/attentionOutputNorm``).
+    var attentionNorm: LayerNormWeights? = nil
     /// `[width, width]` + `[width]`.
     let output: LinearLayer
     let norm2: LayerNormWeights
-    /// `[mlpWidth, width]` + `[mlpWidth]`.
+    /// `[mlpWidth, width]` + `[mlpWidth]` (a gated MLP: `[2·mlpWidth, width]`, gate rows first).
     let fc1: LinearLayer
+    /// The MLP hidden activations' LayerNorm (``EncoderBlockOptions/mlpNorm``).
+    var mlpNorm: LayerNormWeights? = nil
     /// `[width, mlpWidth]` + `[width]`.
     let fc2: LinearLayer
 
@@ -89,6 +93,11 @@ struct WeightLoader {
                 // The parts were copied: give back their mapped pages.
                 for part in parts { part.releaseResidentPages() }
                 return stacked
+            case let .concatenateRowsWithZeros(before, rows):
+                var parts = try weight.sources.map { source throws(CLIPModelError) in try read(source.key) }
+                let columns = Array(weight.shape.dropFirst())
+                parts.insert(try Tensor(shape: [rows] + columns), at: min(before, parts.count))
+                return try Tensor.concatenate(parts, axis: 0).reshaped(weight.shape)
             case .transpose:
                 let stored = try read(weight.sources[0].key)
                 let rows = stored.shape[0], columns = stored.shape[1]
@@ -128,9 +137,11 @@ struct WeightLoader {
         EncoderLayerWeights(
             norm1: try load(layer.norm1),
             qkv: try linear(layer.qkvWeight, bias: layer.qkvBias),
+            attentionNorm: try layer.attentionNorm.map { (n) throws(CLIPModelError) in try load(n) },
             output: try linear(layer.outputWeight, bias: layer.outputBias),
             norm2: try load(layer.norm2),
             fc1: try linear(layer.fc1Weight, bias: layer.fc1Bias),
+            mlpNorm: try layer.mlpNorm.map { (n) throws(CLIPModelError) in try load(n) },
             fc2: try linear(layer.fc2Weight, bias: layer.fc2Bias))
     }
 }

@@ -211,6 +211,45 @@ package enum Kernels {
         if i < count { tail(x + i, count: count - i) { $0 / (1 + exp(k * ($0 + cubic * $0 * $0 * $0))) } }
     }
 
+    /// SiLU, `x · sigmoid(x)`, in place.
+    package static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let k = Vector(repeating: -1)
+        var i = 0
+        while i + width <= count {
+            let v = load(x + i)
+            store(v / (1 + exp(v * k)), x + i)
+            i += width
+        }
+        if i < count { tail(x + i, count: count - i) { $0 / (1 + exp($0 * k)) } }
+    }
+
+    /// The gating of a SwiGLU MLP: for each of `rows` rows of `gateAndValue` (`2 · width`
+    /// values: the gate's `width`, then the value's), `output[i] = silu(gate[i]) · value[i]`
+    /// (`output`: `rows × width`, contiguous; it may not overlap the input).
+    package static func swiGLU(_ gateAndValue: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                               rows: Int, width columns: Int) {
+        let k = Vector(repeating: -1)
+        for r in 0..<rows {
+            let g = gateAndValue + 2 * r * columns, v = g + columns, out = output + r * columns
+            var i = 0
+            while i + width <= columns {
+                let gv = load(g + i)
+                store(gv / (1 + exp(gv * k)) * load(v + i), out + i)
+                i += width
+            }
+            if i < columns {
+                // The remainder through the same vector arithmetic (zero-filled lanes).
+                var gv = Vector(repeating: 0), vv = Vector(repeating: 0)
+                for lane in 0..<(columns - i) {
+                    gv[lane] = g[i + lane]
+                    vv[lane] = v[i + lane]
+                }
+                let result = gv / (1 + exp(gv * k)) * vv
+                for lane in 0..<(columns - i) { out[i + lane] = result[lane] }
+            }
+        }
+    }
+
     // MARK: Normalization
 
     /// Layer normalization of each of `rows` rows of `width` elements:

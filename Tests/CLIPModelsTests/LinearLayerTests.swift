@@ -56,7 +56,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         #expect(layer.implementations.isEmpty)
         #expect(layer.sliceCount == LinearLayer.columnRanges(outputs: n, threads: ComputeThreads.count).count)
         for (accumulate, activation) in [(false, nil), (true, nil), (false, Activation.gelu), (false, .quickGELU),
-                                        (false, .geluTanh)]
+                                        (false, .geluTanh), (false, .silu)]
             as [(Bool, Activation?)] {
             let ours = try run(layer, x, rows: rows, start: start, accumulate: accumulate, activation: activation)
             for r in 0..<rows {
@@ -67,6 +67,7 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
                     case .gelu: y = gelu(y)
                     case .quickGELU: y = quickGELU(y)
                     case .geluTanh: y = 0.5 * y * (1 + tanh((2 / Double.pi).squareRoot() * (y + 0.044715 * y * y * y)))
+                    case .silu: y = y / (1 + exp(-y))
                     case nil: break
                     }
                     if accumulate { y += Double(start[r * n + j]) }

@@ -77,26 +77,13 @@ func openCLIPPEParity(name: String) throws {
     let images = try model.encode(pixelValues: try pixels(sizes.vision.image_size))
     expectClose(images, try NumpyArrayFile.read(contentsOf: folder.appendingPathComponent("image.npy")), "\(name) images",
                 tolerance: 2e-5)
-    struct Tokens: Decodable { var unpadded: [[Int]]; var pad_zero: [[Int]]; var pad_eot: [[Int]] }
-    let tokens = try JSONDecoder().decode(Tokens.self, from: Data(contentsOf: folder.appendingPathComponent("tokens.json")))
-    let reference = try NumpyArrayFile.read(contentsOf: folder.appendingPathComponent("text.npy"))
-    for (batch, label) in [(tokens.pad_zero, "padded with 0"), (tokens.pad_eot, "padded with end of text"),
-                           (tokens.unpadded, "unpadded")] {
-        expectClose(try model.encode(tokenIDs: batch), reference, "\(name) texts \(label)", tolerance: 2e-5)
-    }
+    try expectTextBatchesClose(model, folder: folder, name)
 }
 
 @Test("open_clip PE-Core in bfloat16 and int8 stay close to Float32", arguments: openCLIPPECases)
 func openCLIPPELowPrecision(name: String) throws {
-    let pixelValues = try pixels(try peSizes(name).vision.image_size)
-    let reference = try peModel(name).encode(pixelValues: pixelValues, normalized: true)
-    for precision in [ModelPrecision.bfloat16, .int8] {
-        let other = try peModel(name, precision: precision).encode(pixelValues: pixelValues, normalized: true)
-        let width = reference.shape[1]
-        for row in 0..<reference.shape[0] {
-            let cosine = (0..<width).reduce(Float(0)) { $0 + reference.scalars[row * width + $1] * other.scalars[row * width + $1] }
-            #expect(cosine > 0.99, "\(name) \(precision) image \(row): cosine \(cosine)")
-        }
+    try expectReducedPrecisionsClose(name, pixelValues: try pixels(try peSizes(name).vision.image_size)) {
+        try peModel(name, precision: $0)
     }
 }
 

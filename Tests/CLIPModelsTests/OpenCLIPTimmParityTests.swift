@@ -139,11 +139,11 @@ func openCLIPTimmRefusals() throws {
         }
     }
     let text = #""text_cfg": {"context_length": 64, "vocab_size": 32000, "width": 768, "heads": 12, "layers": 12, "no_causal_mask": true, "proj_bias": true, "pool_type": "last"}"#
-    // A timm tower this library does not run (EVA02), and PE's with a projection it does not have.
+    // EVA02's tower with a pool it is never given ("map"), and PE's with a projection it does not have.
     #expect(reason(#"{"model_cfg": {"embed_dim": 768, "vision_cfg": {"timm_model_name": "eva02_base_patch16_clip_224", "timm_pool": "map", "timm_proj": null}, "#
                    + text + "}}")?.contains("timm image tower \"eva02_base_patch16_clip_224\"") == true)
     #expect(reason(#"{"model_cfg": {"embed_dim": 768, "vision_cfg": {"timm_model_name": "vit_pe_core_base_patch16_224", "timm_pool": "map", "timm_proj": "none"}, "#
-                   + #""text_cfg": {"context_length": 32}}}"#)?.contains("(PE's are \"map\" and null)") == true)
+                   + #""text_cfg": {"context_length": 32}}}"#)?.contains("(supported: \"map\" and null)") == true)
     // SigLIP's tower with a linear head (timm_proj null gives timm's head).
     #expect(reason(#"{"model_cfg": {"embed_dim": 768, "vision_cfg": {"timm_model_name": "vit_base_patch16_siglip_224", "timm_pool": "map", "timm_proj": null}, "#
                    + text + "}}")?.contains("timm_proj null") == true)

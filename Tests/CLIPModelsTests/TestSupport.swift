@@ -43,6 +43,34 @@ func expectClose(_ ours: Tensor, _ ref: Tensor, _ what: String, tolerance: Float
             sourceLocation: sourceLocation)
 }
 
+/// A fixture folder's text references (`text.npy`) against its token batches
+/// (`tokens.json`: `unpadded`, `pad_zero`, `pad_eot`), each batch alone.
+func expectTextBatchesClose(_ model: CLIPModel, folder: URL, _ name: String, tolerance: Float = 2e-5,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let tokens = try JSONDecoder().decode(TokenBatches.self,
+                                          from: Data(contentsOf: folder.appendingPathComponent("tokens.json")))
+    let reference = try NumpyArrayFile.read(contentsOf: folder.appendingPathComponent("text.npy"))
+    for (batch, label) in [(tokens.pad_zero, "padded with 0"), (tokens.pad_eot, "padded with end of text"),
+                           (tokens.unpadded, "unpadded")] {
+        expectClose(try model.encode(tokenIDs: batch), reference, "\(name) texts \(label)", tolerance: tolerance,
+                    sourceLocation: sourceLocation)
+    }
+}
+
+/// bfloat16 and int8 image embeddings of a fixture model within cosine 0.99 of its Float32 ones.
+func expectReducedPrecisionsClose(_ name: String, pixelValues: Tensor, model: (ModelPrecision) throws -> CLIPModel,
+                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let reference = try model(.float32).encode(pixelValues: pixelValues, normalized: true)
+    for precision in [ModelPrecision.bfloat16, .int8] {
+        let other = try model(precision).encode(pixelValues: pixelValues, normalized: true)
+        let width = reference.shape[1]
+        for row in 0..<reference.shape[0] {
+            let cosine = (0..<width).reduce(Float(0)) { $0 + reference.scalars[row * width + $1] * other.scalars[row * width + $1] }
+            #expect(cosine > 0.99, "\(name) \(precision) image \(row): cosine \(cosine)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
 /// The error `body` throws (recording an issue when it does not throw a `CLIPModelError`).
 func modelError<T>(_ body: () throws -> T, sourceLocation: SourceLocation = #_sourceLocation) -> CLIPModelError? {
     do {

@@ -332,6 +332,7 @@ final class LinearLayer: @unchecked Sendable {
             case .gelu: Kernels.gelu(out + offset, count: range.count * width)
             case .quickGELU: Kernels.quickGELU(out + offset, count: range.count * width)
             case .geluTanh: Kernels.geluTanh(out + offset, count: range.count * width)
+            case .silu: Kernels.silu(out + offset, count: range.count * width)
             case nil: break
             }
         }
@@ -468,6 +469,7 @@ final class ColumnSlice {
         case .gelu: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), operation)
         case .quickGELU: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_swish, 1.702, 0), operation)
         case .geluTanh: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_tanh, 0, 0), operation)
+        case .silu: try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_swish, 1, 0), operation)
         case nil: break
         }
         if accumulate { try OneDNN.check(dnnl_post_ops_append_sum(postOps, 1), operation) }

@@ -33,7 +33,7 @@ struct TimmCLIPTower: Sendable, Equatable {
 }
 
 /// A timm image tower open_clip names by `timm_model_name`, known by its sizes and structure
-/// (``SiglipTimmTower``, ``PETimmTower``, ``TimmCLIPTower``).
+/// (``SiglipTimmTower``, ``PETimmTower``, ``TimmCLIPTower``, ``EvaTimmTower``).
 protocol TimmTower: Sendable {
     /// Every tower of this kind, by name.
     static var all: [Self] { get }
@@ -43,6 +43,11 @@ protocol TimmTower: Sendable {
     var imageSize: Int { get }
     /// The tower's description at `imageSize` (with its family and options).
     func vision(imageSize: Int) -> VisionArchitecture
+    /// The `timm_pool` open_clip's configurations give this kind of tower (the only one supported).
+    static var openCLIPPool: String { get }
+    /// The `timm_proj` they give it: "none" (no projection), or nil for an explicit null
+    /// (timm's own `head`, a linear layer with bias).
+    static var openCLIPProjection: String? { get }
 }
 
 extension TimmTower {
@@ -54,6 +59,32 @@ extension TimmTower {
     }
 }
 
-extension SiglipTimmTower: TimmTower {}
-extension PETimmTower: TimmTower {}
-extension TimmCLIPTower: TimmTower {}
+extension SiglipTimmTower: TimmTower {
+    static var openCLIPPool: String { "map" }
+    static var openCLIPProjection: String? { "none" }
+}
+extension PETimmTower: TimmTower {
+    static var openCLIPPool: String { "map" }
+    static var openCLIPProjection: String? { nil }
+}
+extension TimmCLIPTower: TimmTower {
+    static var openCLIPPool: String { "token" }
+    static var openCLIPProjection: String? { nil }
+}
+extension EvaTimmTower: TimmTower {
+    static var openCLIPPool: String { "token" }
+    static var openCLIPProjection: String? { nil }
+}
+
+/// Every kind of timm image tower, in the order they are looked up (the one registry line a
+/// new kind adds).
+let timmTowerKinds: [any TimmTower.Type] = [SiglipTimmTower.self, PETimmTower.self, TimmCLIPTower.self,
+                                            EvaTimmTower.self]
+
+/// The timm tower called `name` (with or without a pretrained tag), of whichever kind.
+func timmTower(named name: String) -> (any TimmTower)? {
+    for kind in timmTowerKinds {
+        if let tower = kind.named(name) { return tower }
+    }
+    return nil
+}
