@@ -35,6 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_openclip_timm_fixtures import check_versions, randomize, write_checkpoint  # noqa: E402
+from make_openclip_native_fixtures import extended_randomize_rules  # noqa: E402
 
 TOLERANCE = 1e-4
 
@@ -86,7 +87,8 @@ def main():
     torch.manual_seed(0)
     start = time.time()
     model = open_clip.create_model(args.model, pretrained=None).eval()
-    randomize(model, seed=args.seed)
+    with extended_randomize_rules():  # native towers' class embeddings, CoCa's pooler and cls_emb
+        randomize(model, seed=args.seed)
     with torch.no_grad():
         model.logit_scale.fill_(4.75)
         if getattr(model, "logit_bias", None) is not None:
@@ -100,23 +102,26 @@ def main():
     size = size if isinstance(size, (tuple, list)) else (size, size)
     g = torch.Generator().manual_seed(args.seed + 1)
     pixels = torch.randn((2, 3, *size), generator=g, dtype=torch.float32)
-    ids = torch.randint(0, model.vocab_size, (2, model.context_length), generator=g)
-    pool = getattr(getattr(model, "text", model), "pool_type", "argmax")
+    text_tower = getattr(model, "text", model)   # CustomTextCLIP / CoCa keep the text tower apart
+    vocab_size, context_length = text_tower.vocab_size, text_tower.context_length
+    ids = torch.randint(0, vocab_size, (2, context_length), generator=g)
+    pool = getattr(text_tower, "pool_type", "argmax")
     if pool in ("argmax", "eos"):
         # A CLIP text tower pools at the end-of-text token: start, random ids below it, the
         # end-of-text id (the highest) at two different positions, padding with 0.
-        eot = model.vocab_size - 1
-        ids = torch.randint(1, eot - 1, (2, model.context_length), generator=g)
+        eot = vocab_size - 1
+        ids = torch.randint(1, eot - 1, (2, context_length), generator=g)
         ids[:, 0] = eot - 1
-        for row, end in enumerate((model.context_length - 1, model.context_length // 2)):
+        for row, end in enumerate((context_length - 1, context_length // 2)):
             ids[row, end] = eot
             ids[row, end + 1:] = 0
     pixels_path, ids_path = args.output / "pixels.npy", args.output / "ids.json"
     np.save(pixels_path, pixels.numpy())
     ids_path.write_text(json.dumps(ids.tolist()) + "\n")
     with torch.no_grad():
-        image_ref = model.encode_image(pixels).double().numpy()
-        text_ref = model.encode_text(ids).double().numpy()
+        # (CoCa normalizes by default; the references are the raw embeddings.)
+        image_ref = model.encode_image(pixels, normalize=False).double().numpy()
+        text_ref = model.encode_text(ids, normalize=False).double().numpy()
     np.save(args.output / "reference-image.npy", image_ref.astype(np.float32))
     np.save(args.output / "reference-text.npy", text_ref.astype(np.float32))
     print(f"open_clip references: image {list(image_ref.shape)}, text {list(text_ref.shape)}", flush=True)

@@ -199,12 +199,19 @@ def preprocess_cfg_for_hub(model_name):
     model_cfg.vision_cfg.image_size)."""
     import open_clip
 
+    def settings(tag):
+        cfg = open_clip.get_pretrained_cfg(model_name, tag)
+        return {"mean": list(cfg["mean"]), "std": list(cfg["std"]),
+                "interpolation": cfg["interpolation"], "resize_mode": cfg["resize_mode"]}
+
     tags = open_clip.list_pretrained_tags_by_model(model_name)
-    if "webli" not in tags:
-        assert len(tags) == 1, f"{model_name}: no `webli` tag and not exactly one tag: {tags}"
-    tag = open_clip.get_pretrained_cfg(model_name, "webli" if "webli" in tags else tags[0])
-    return {"mean": list(tag["mean"]), "std": list(tag["std"]),
-            "interpolation": tag["interpolation"], "resize_mode": tag["resize_mode"]}
+    if "webli" in tags:
+        return settings("webli")
+    # Several tags (CoCa's, EVA's) are accepted when they all preprocess alike.
+    all_settings = [settings(tag) for tag in tags]
+    assert all_settings and all(s == all_settings[0] for s in all_settings), \
+        f"{model_name}: no `webli` tag and tags with different preprocessing: {tags}"
+    return all_settings[0]
 
 
 def write_checkpoint(model, model_name, directory):

@@ -53,7 +53,8 @@ extension CLIPModel {
             optionalFiles: [
                 // CLIP's BPE files; SigLIP's SentencePiece model; a tokenizers file (CLIP's, or
                 // SigLIP 2's Gemma tokenizer, which its repositories ship beside tokenizer.model).
-                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.sentencePieceModel], [Name.tokenizer]]),
+                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.sentencePieceModel], [Name.tokenizer],
+                                        [Name.wordPieceVocabulary]]),
                 .init(Name.tokenizerConfiguration),
                 .init(Name.preprocessorConfiguration),
             ],

@@ -58,6 +58,7 @@ struct TokenizeCommand: ParsableCommand {
         }
         switch source {
         case .sentencePiece, .gemma: return try source.makeTokenizer(contextLength: 64)
+        case .wordPiece: return try source.makeTokenizer(contextLength: 32)
         default: return try source.makeTokenizer(contextLength: CLIPTokenizer.defaultContextLength)
         }
     }

@@ -126,6 +126,10 @@ public enum VisionPooling: Sendable, Equatable, Hashable, Codable {
     /// to the mean (`normalizeAfter`, open_clip's `final_ln_after_pool`: CLIPA) or to every
     /// token before it (open_clip's `pool_type: "avg"`).
     case meanOfPatches(normalizeAfter: Bool)
+    /// CoCa's attentional pooler (``AttentionalPooler``): `queries` learned queries of the
+    /// embedding's width attend with `heads` heads over every token; the first one, after a
+    /// post-LayerNorm of the embedding's width, is pooled.
+    case attentionalPooler(queries: Int, heads: Int)
 }
 
 /// What maps the pooled vector onto the embedding space.
@@ -187,6 +191,8 @@ public struct VisionTowerOptions: Sendable, Equatable, Hashable, Codable {
         case .classToken: parts.append("class-token pooling")
         case let .attentionHead(heads, mlp): parts.append("attention-pooling head (\(heads) heads, MLP \(mlp))")
         case let .meanOfPatches(after): parts.append(after ? "mean of patches, then LayerNorm" : "mean of patches")
+        case let .attentionalPooler(queries, heads):
+            parts.append("attentional pooler (\(queries) queries, \(heads) heads; query 0 pooled)")
         }
         switch projection {
         case .none: break
@@ -243,7 +249,8 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
     func parameterCount(embeddingDimension: Int) -> Int {
         let v = encoder
         let o = options
-        var count = v.width * patchLength + tokenCount * v.width + v.parameterCount + 2 * v.width  // post-norm
+        let pooled = pooledWidth(embeddingDimension: embeddingDimension)
+        var count = v.width * patchLength + tokenCount * v.width + v.parameterCount + 2 * pooled  // post-norm
         if o.patchBias { count += v.width }
         if o.classToken { count += v.width }
         if o.preNorm { count += 2 * v.width }
@@ -251,12 +258,22 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
             // Probe, attention (in and out projections with biases), LayerNorm, MLP.
             count += v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width + 2 * v.width * mlp + mlp + v.width
         }
+        if case let .attentionalPooler(queries, _) = o.pooling {
+            count += AttentionalPoolerBinding.parameterCount(width: pooled, towerWidth: v.width, queries: queries)
+        }
         switch o.projection {
         case .none: break
-        case .matrix: count += v.width * embeddingDimension
-        case .linear: count += v.width * embeddingDimension + embeddingDimension
+        case .matrix: count += pooled * embeddingDimension
+        case .linear: count += pooled * embeddingDimension + embeddingDimension
         }
         return count
+    }
+
+    /// The width of the pooled vector the post-LayerNorm and the projection act on: the
+    /// embedding's for CoCa's attentional pooler, the encoder's otherwise.
+    func pooledWidth(embeddingDimension: Int) -> Int {
+        if case .attentionalPooler = options.pooling { return embeddingDimension }
+        return encoder.width
     }
 }
 
@@ -266,6 +283,10 @@ public enum TextPooling: String, Sendable, Equatable, Hashable, Codable {
     case endOfText
     /// The last position of the (padded) sequence (SigLIP, open_clip's `last`).
     case last
+    /// A learned class embedding appended after the sequence padded with id 0 to the context
+    /// length (CoCa's `embed_cls`; the positional table has one row more). Its row attends
+    /// causally, to every position except those right after a 0 id, as open_clip's mask has it.
+    case classEmbedding = "class_embedding"
 }
 
 /// The parts of a text tower that differ between families, each a switch of its own.
@@ -351,8 +372,9 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
     public var parameterCount: Int {
         let t = text.encoder
         // Text: embeddings, encoder, final LayerNorm, projection (SigLIP's head has a bias).
-        let textCount = text.vocabularySize * t.width + text.contextLength * t.width + t.parameterCount + 2 * t.width
+        let textCount = text.vocabularySize * t.width + text.positionCount * t.width + t.parameterCount + 2 * t.width
             + t.width * embeddingDimension + (text.options.projectionBias ? embeddingDimension : 0)
+            + (text.options.pooling == .classEmbedding ? t.width : 0)
         return vision.parameterCount(embeddingDimension: embeddingDimension) + textCount + (family == .siglip ? 2 : 1)
     }
 
@@ -410,6 +432,11 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
             try check(rotary.temperature.isFinite && rotary.temperature > 1 && rotary.gridOffset.isFinite, "vision.rope",
                       "temperature \(rotary.temperature) and grid offset \(rotary.gridOffset) must be finite, temperature > 1")
         }
+        if case let .attentionalPooler(queries, heads) = vision.options.pooling {
+            try check(heads > 0 && embeddingDimension % heads == 0, "vision.attn_pooler_heads",
+                      "\(heads) heads do not divide the embedding width \(embeddingDimension)")
+            try check(queries > 0 && queries <= 1 << 16, "vision.attn_pooler_queries", "must be in 1...65536, got \(queries)")
+        }
         if case let .attentionHead(heads, mlp) = vision.options.pooling {
             try check(heads > 0 && vision.encoder.width % heads == 0, "vision.attn_pool_heads",
                       "\(heads) heads do not divide width \(vision.encoder.width)")
@@ -456,6 +483,10 @@ public let clipEndOfTextTokenID = 49407
 public let clipStartOfTextTokenID = 49406
 
 extension TextArchitecture {
+    /// The rows of the positional table: the context length, and one more for an appended class
+    /// embedding.
+    public var positionCount: Int { contextLength + (options.pooling == .classEmbedding ? 1 : 0) }
+
     /// The token pooled by checkpoints that pool at the highest token id (OpenAI CLIP, OpenCLIP
     /// `pool_type: "argmax"`, transformers configs with the pre-2023 `eos_token_id: 2`): CLIP's
     /// end-of-text token 49407, the last id of the standard 49408-token vocabulary. For a

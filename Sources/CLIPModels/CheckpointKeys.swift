@@ -152,8 +152,11 @@ struct CheckpointKeys: Sendable {
     /// The full key of SigLIP's logit bias (a scalar, or `[1]`).
     var logitBias: String { "logit_bias" }
 
-    /// Whether `key` may be present without being needed.
-    func isIgnorable(_ key: String) -> Bool { ignorable.contains(key) }
+    /// Whether `key` may be present without being needed (also: a CoCa checkpoint's text
+    /// decoder, `text_decoder.*`, in open_clip's layout).
+    func isIgnorable(_ key: String) -> Bool {
+        ignorable.contains(key) || layout == .openCLIP && key.hasPrefix("text_decoder.")
+    }
 
     /// transformers' `CLIPModel`.
     static let huggingFace = CheckpointKeys(
@@ -420,6 +423,8 @@ struct VisionTowerBinding: Sendable {
     /// The projection's bias (timm's classifier head).
     var projectionBias: WeightBinding?
     var head: PoolingHeadBinding?
+    /// CoCa's attentional pooler.
+    var pooler: AttentionalPoolerBinding?
 
     init(keys: CheckpointKeys, architecture: VisionArchitecture, embeddingDimension: Int) {
         let p = keys.visionPrefix
@@ -434,7 +439,8 @@ struct VisionTowerBinding: Sendable {
         layers = (0..<architecture.encoder.layers).map {
             EncoderLayerBinding(names: keys.visionLayers, prefix: p, index: $0, encoder: architecture.encoder)
         }
-        postNorm = LayerNormBinding(p + keys.postNorm, width: w)
+        let pooled = architecture.pooledWidth(embeddingDimension: embeddingDimension)
+        postNorm = LayerNormBinding(p + keys.postNorm, width: pooled)
         let options = architecture.options
         if options.patchBias { patchBias = .direct(p + keys.patchBias, [w]) }
         if options.classToken { classEmbedding = .direct(p + keys.classEmbedding, batchAxes ? [1, 1, w] : [w], as: [w]) }
@@ -442,16 +448,20 @@ struct VisionTowerBinding: Sendable {
         if case let .attentionHead(heads, mlp) = options.pooling {
             head = PoolingHeadBinding(names: keys.head, prefix: p, width: w, heads: heads, mlpWidth: mlp)
         }
+        if case let .attentionalPooler(queries, heads) = options.pooling {
+            pooler = AttentionalPoolerBinding(prefix: p, width: pooled, towerWidth: w, queries: queries, heads: heads)
+        }
         switch options.projection {
         case .none: break
         case .matrix, .linear:
-            (projection, projectionBias) = projectionBinding(keys.visionProjection, width: w, embedding: embeddingDimension)
+            (projection, projectionBias) = projectionBinding(keys.visionProjection, width: pooled,
+                                                             embedding: embeddingDimension)
         }
     }
 
     var all: [WeightBinding] {
         [patchEmbedding] + [patchBias, classEmbedding].compactMap { $0 } + [positionEmbedding]
-            + (preNorm?.all ?? []) + layers.flatMap(\.all) + postNorm.all + (head?.all ?? [])
+            + (preNorm?.all ?? []) + layers.flatMap(\.all) + postNorm.all + (head?.all ?? []) + (pooler?.all ?? [])
             + [projection, projectionBias].compactMap { $0 }
     }
 }
@@ -459,6 +469,8 @@ struct VisionTowerBinding: Sendable {
 struct TextTowerBinding: Sendable {
     var tokenEmbedding: WeightBinding
     var positionEmbedding: WeightBinding
+    /// CoCa's appended class embedding (`cls_emb`, `[width]`).
+    var classEmbedding: WeightBinding?
     var layers: [EncoderLayerBinding]
     var finalNorm: LayerNormBinding
     /// CLIP's projection (no bias), or SigLIP's head weight.
@@ -470,7 +482,8 @@ struct TextTowerBinding: Sendable {
         let p = keys.textPrefix
         let w = architecture.encoder.width
         tokenEmbedding = .direct(p + keys.tokenEmbedding, [architecture.vocabularySize, w])
-        positionEmbedding = .direct(p + keys.textPositionEmbedding, [architecture.contextLength, w])
+        positionEmbedding = .direct(p + keys.textPositionEmbedding, [architecture.positionCount, w])
+        if architecture.options.pooling == .classEmbedding { classEmbedding = .direct(p + "cls_emb", [w]) }
         layers = (0..<architecture.encoder.layers).map {
             EncoderLayerBinding(names: keys.textLayers, prefix: p, index: $0, encoder: architecture.encoder)
         }
@@ -479,7 +492,8 @@ struct TextTowerBinding: Sendable {
     }
 
     var all: [WeightBinding] {
-        [tokenEmbedding, positionEmbedding] + layers.flatMap(\.all) + finalNorm.all + [projection]
+        [tokenEmbedding, positionEmbedding] + [classEmbedding].compactMap { $0 } + layers.flatMap(\.all)
+            + finalNorm.all + [projection]
             + [projectionBias].compactMap { $0 }
     }
 }

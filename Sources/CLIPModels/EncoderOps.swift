@@ -23,12 +23,18 @@ func forEachRowChunk(rows: Int, width: Int, _ body: @Sendable (Range<Int>) -> Vo
 }
 
 /// One head's attention with BLAS: `scores = scale · Q·Kᵀ` (`[tokens, tokens]`), row softmax
-/// (lower triangle only when causal), `output = scores · V`.
+/// (lower triangle only when causal; keys whose `keyMask` entry is false get no weight in any
+/// row), `output = scores · V`.
 func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
-                   tokens: Int, headWidth: Int, scale: Float, causal: Bool,
+                   tokens: Int, headWidth: Int, scale: Float, causal: Bool, keyMask: [Bool]? = nil,
                    scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int) {
     Kernels.gemm(transposeB: true, m: tokens, n: tokens, k: headWidth, alpha: scale,
                  a: q, lda: stride, b: k, ldb: stride, beta: 0, c: scores, ldc: tokens)
+    if let keyMask {
+        for j in 0..<tokens where !keyMask[j] {
+            for i in 0..<tokens { scores[i * tokens + j] = -.infinity }
+        }
+    }
     if causal {
         for i in 0..<tokens {
             let row = scores + i * tokens
@@ -40,6 +46,22 @@ func blasAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePo
     }
     Kernels.gemm(m: tokens, n: headWidth, k: tokens, a: scores, lda: tokens, b: v, ldb: stride,
                  beta: 0, c: output, ldc: outputStride)
+}
+
+/// One query row's attention: `scores = scale · q·Kᵀ` over `count` keys (rows `stride` apart;
+/// a key whose `visible` entry is false gets no weight), softmax, `output = scores · V`
+/// (`headWidth` values).
+func rowAttention(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, stride: Int,
+                  count: Int, visible: [Bool]? = nil, headWidth: Int, scale: Float,
+                  scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    for j in 0..<count {
+        scores[j] = visible?[j] == false ? -.infinity : scale * Kernels.dot(query, keys + j * stride, count: headWidth)
+    }
+    Kernels.softmax(scores, rows: 1, width: count)
+    output.update(repeating: 0, count: headWidth)
+    for j in 0..<count where visible?[j] != false {
+        accumulate(scores[j], times: values + j * stride, into: output, count: headWidth)
+    }
 }
 
 /// `y += a · x` for `count` elements.

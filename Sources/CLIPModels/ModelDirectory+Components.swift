@@ -24,6 +24,8 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
     /// SigLIP 2's Gemma tokenizer (`tokenizer.json`, BPE with byte fallback) with its
     /// `tokenizer_config.json` when the folder has one (`GemmaTokenizer`).
     case gemma(tokenizerJSON: URL, settings: URL?)
+    /// A BERT WordPiece vocabulary (`vocab.txt`; CLIPA's `bert-base-uncased`, `WordPieceTokenizer`).
+    case wordPiece(vocabulary: URL)
 
     /// The file names of a folder's tokenizer, or what the standard one is.
     public var description: String {
@@ -38,6 +40,8 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
             return "\(model.lastPathComponent) (SentencePiece)" + (settings.map { " + \($0.lastPathComponent)" } ?? "")
         case let .gemma(json, settings):
             return "\(json.lastPathComponent) (Gemma BPE)" + (settings.map { " + \($0.lastPathComponent)" } ?? "")
+        case let .wordPiece(vocabulary):
+            return "\(vocabulary.lastPathComponent) (BERT WordPiece, uncased)"
         }
     }
 
@@ -57,6 +61,8 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
                 // transformers gives a "siglip" folder naming GemmaTokenizer its GemmaTokenizer,
                 // which does not lowercase (SigLIP 2's authors lowercase labels themselves).
                 return try GemmaTokenizer(tokenizerJSON: json, settings: values, contextLength: contextLength)
+            case let .wordPiece(vocabulary):
+                return try WordPieceTokenizer(vocabularyAt: vocabulary, contextLength: contextLength)
             default:
                 return try CLIPTokenizer(vocabulary: try vocabulary(), contextLength: contextLength)
             }
@@ -81,6 +87,8 @@ public enum TokenizerSource: Sendable, Equatable, CustomStringConvertible {
             switch self {
             case .sentencePiece, .gemma:
                 throw CLIPModelError.missingComponent(name: "CLIP vocabulary", reason: "\(description) is a SigLIP tokenizer")
+            case .wordPiece:
+                throw CLIPModelError.missingComponent(name: "CLIP vocabulary", reason: "\(description) is a BERT tokenizer")
             case let .vocabularyAndMerges(vocabulary, merges):
                 return try CLIPVocabulary(vocabularyJSON: vocabulary, merges: merges)
             case let .tokenizerJSON(url):
@@ -128,8 +136,8 @@ extension CLIPModelDirectory {
             throw .missingComponent(
                 name: "tokenizer",
                 reason: "no tokenizer files in \(folder.path) (expected \(FileName.vocabulary) + \(FileName.merges), "
-                    + "\(FileName.tokenizer), \(FileName.openAIMerges)[.gz] or \(FileName.sentencePieceModel), "
-                    + "or a model with CLIP's standard vocabulary)")
+                    + "\(FileName.tokenizer), \(FileName.openAIMerges)[.gz], \(FileName.sentencePieceModel) or "
+                    + "\(FileName.wordPieceVocabulary), or a model with CLIP's standard vocabulary)")
         }
         return source
     }
@@ -156,9 +164,12 @@ extension CLIPModelDirectory {
         return withTextCleaning(tokenizer)
     }
 
-    /// `tokenizer`, behind open_clip's text cleaning when the checkpoint asks for it (``textCleaning``).
+    /// `tokenizer`, behind open_clip's text cleaning when the checkpoint asks for it
+    /// (``textCleaning``), with the separator token stripped when it asks for that
+    /// (``stripsSeparatorToken``, a WordPiece tokenizer's `[SEP]`).
     public func withTextCleaning(_ tokenizer: any TextTokenizing) -> any TextTokenizing {
-        textCleaning.map { OpenCLIPHFTokenizer(base: tokenizer, cleaning: $0) } ?? tokenizer
+        let stripped = stripsSeparatorToken ? (tokenizer as? WordPieceTokenizer)?.separatorTokenID : nil
+        return textCleaning.map { OpenCLIPHFTokenizer(base: tokenizer, cleaning: $0, strippedTokenID: stripped) } ?? tokenizer
     }
 
     /// The image preprocessing settings of a checkpoint folder, read as transformers and

@@ -38,6 +38,8 @@ public struct CLIPModelDirectory: Sendable {
         /// Gemma's SentencePiece BPE model (SigLIP 2 repositories ship it beside
         /// ``tokenizer``, which is what is read).
         public static let gemmaSentencePieceModel = "tokenizer.model"
+        /// A BERT WordPiece vocabulary, one token per line (CLIPA's `bert-base-uncased`).
+        public static let wordPieceVocabulary = "vocab.txt"
         /// transformers' tokenizer settings (special tokens, padding side, length).
         public static let tokenizerConfiguration = "tokenizer_config.json"
         /// The single-file weights of both layouts, in the loader's order of preference.
@@ -76,6 +78,9 @@ public struct CLIPModelDirectory: Sendable {
     /// tokenizer, for an OpenCLIP checkpoint whose text tower names a transformers tokenizer
     /// (SigLIP's: `tokenizer_kwargs.clean`, `"canonicalize"`); nil otherwise.
     public let textCleaning: OpenCLIPTextCleaning?
+    /// Whether open_clip's `HFTokenizer` replaces the separator token's id by 0 in every row
+    /// (`tokenizer_kwargs.strip_sep_token`: CLIPA's BERT tokenizer).
+    public let stripsSeparatorToken: Bool
 
     /// Recognizes the layout of `url` and reads its configuration.
     /// - Throws: `CLIPModelError.unrecognizedDirectory` when neither layout is complete (naming
@@ -97,6 +102,7 @@ public struct CLIPModelDirectory: Sendable {
             : exists(FileName.weights) ? FileName.weights : nil
         var openCLIPData: Data?
         var cleaning: OpenCLIPTextCleaning?
+        var stripsSeparator = false
         if exists(FileName.configuration), let weights = huggingFaceWeights {
             layout = .huggingFace
             configurationFile = url.appendingPathComponent(FileName.configuration)
@@ -111,6 +117,7 @@ public struct CLIPModelDirectory: Sendable {
             openCLIPData = data
             let model = try OpenCLIPConfiguration(data: data, file: FileName.openCLIPConfiguration).modelConfiguration
             architecture = try model.architecture(file: FileName.openCLIPConfiguration)
+            stripsSeparator = model.textConfiguration.tokenizerStripsSeparator
             if model.textConfiguration.tokenizerName != nil {
                 do {
                     cleaning = try OpenCLIPTextCleaning(name: model.textConfiguration.tokenizerCleaning,
@@ -136,6 +143,7 @@ public struct CLIPModelDirectory: Sendable {
             throw .unrecognizedDirectory(path: url.path, reason: reasons.joined(separator: "; "))
         }
         textCleaning = cleaning
+        stripsSeparatorToken = stripsSeparator
         tokenizerSource = Self.tokenizerRule(files: Self.tokenizerFiles(in: url, family: architecture.family),
                                              text: architecture.text)
         (preprocessing, preprocessingFile) = try Self.preprocessing(

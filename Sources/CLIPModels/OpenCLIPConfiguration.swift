@@ -29,6 +29,12 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
     /// `final_ln_after_pool` (default false): the post-LayerNorm on the pooled vector rather than
     /// on every token (the same for class-token pooling).
     public var finalLnAfterPool: Bool
+    /// `attentional_pool: true` (CoCa): ``attentionalPoolQueries`` learned queries pool the tokens.
+    public var attentionalPool: Bool
+    /// `attn_pooler_queries` (default 256).
+    public var attentionalPoolQueries: Int
+    /// `attn_pooler_heads` (default 8).
+    public var attentionalPoolHeads: Int
     /// `act_kwargs.approximate == "tanh"`: GELU in its tanh approximation.
     public var tanhGELU: Bool
     /// `timm_model_name`: a timm image tower in place of the native ViT (nil for the native one).
@@ -89,6 +95,9 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         preNorm = true
         poolType = "tok"
         finalLnAfterPool = false
+        attentionalPool = false
+        attentionalPoolQueries = 256
+        attentionalPoolHeads = 8
         tanhGELU = false
         unsupportedFeatures = []
     }
@@ -134,8 +143,16 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
                 unsupported.append("timm image tower \"\(name)\"")
             }
         }
+        // CoCa's attentional pooler (open_clip's original setup; the "parallel" and "cascade"
+        // variants are not).
         if let pool = try c.decodeIfPresent(JSONValue.self, forKey: .attentionalPool), pool != .bool(false), pool != .null {
-            unsupported.append("attentional pooling (vision_cfg.attentional_pool)")
+            if pool == .bool(true) {
+                attentionalPool = true
+                attentionalPoolQueries = try c.value(.attnPoolerQueries, default: attentionalPoolQueries)
+                attentionalPoolHeads = try c.value(.attnPoolerHeads, default: attentionalPoolHeads)
+            } else {
+                unsupported.append("attentional pooling \(pool.summary) (vision_cfg.attentional_pool; true is supported)")
+            }
         }
         preNorm = try c.decodeIfPresent(Bool.self, forKey: .noLnPre) != true
         finalLnAfterPool = try c.decodeIfPresent(Bool.self, forKey: .finalLnAfterPool) == true
@@ -145,8 +162,8 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         // `final_ln_after_pool` is the same computation for class-token pooling (LayerNorm acts
         // per token); with "avg" it puts the LayerNorm after the mean (CLIPA).
         poolType = try c.decodeIfPresent(String.self, forKey: .poolType) ?? poolType
-        if poolType != "tok" && poolType != "avg" {
-            unsupported.append("vision_cfg.pool_type \"\(poolType)\"")
+        if poolType != "tok" && poolType != "avg" || attentionalPool && poolType != "tok" {
+            unsupported.append("vision_cfg.pool_type \"\(poolType)\"" + (attentionalPool ? " with attentional_pool" : ""))
         }
         unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key vision_cfg.\($0)" }
         unsupportedFeatures = unsupported
@@ -165,6 +182,11 @@ public struct OpenCLIPVisionConfiguration: Codable, Sendable, Equatable {
         if !preNorm { try c.encode(true, forKey: .noLnPre) }
         if poolType != "tok" { try c.encode(poolType, forKey: .poolType) }
         if finalLnAfterPool { try c.encode(true, forKey: .finalLnAfterPool) }
+        if attentionalPool {
+            try c.encode(true, forKey: .attentionalPool)
+            try c.encode(attentionalPoolQueries, forKey: .attnPoolerQueries)
+            try c.encode(attentionalPoolHeads, forKey: .attnPoolerHeads)
+        }
         if let timmModelName {
             try c.encode(timmModelName, forKey: .timmModelName)
             let kind = CLIPModels.timmTower(named: timmModelName).map { type(of: $0) } ?? SiglipTimmTower.self
@@ -208,6 +230,9 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
     public var tokenizerName: String?
     /// `no_causal_mask` (default false): every position attends to every other.
     public var noCausalMask: Bool
+    /// `embed_cls` (default false): a learned class embedding appended after the text (CoCa),
+    /// whose final state is pooled.
+    public var embedsClassToken: Bool
     /// `tokenizer_kwargs.clean`: the text cleaning open_clip's `HFTokenizer` applies first
     /// (`"canonicalize"` for SigLIP; nil: the key is absent).
     public var tokenizerCleaning: String?
@@ -268,6 +293,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         layerNormEpsilon = 1e-5
         tanhGELU = false
         noCausalMask = false
+        embedsClassToken = false
         tokenizerStripsSeparator = false
         unsupportedFeatures = []
         unsupportedSiglipFeatures = []
@@ -315,10 +341,14 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
             (key, try c.decodeIfPresent(Bool.self, forKey: key) == true)
         }
         noCausalMask = flags.contains { $0.0 == .noCausalMask && $0.1 }
-        // A CLIP text tower may drop the causal mask (MobileCLIP2-L-14); not its class embedding
-        // (CoCa) or a projection bias.
-        for (key, set) in flags where set && key != .noCausalMask {
+        embedsClassToken = flags.contains { $0.0 == .embedCls && $0.1 }
+        // A CLIP text tower may drop the causal mask (MobileCLIP2-L-14) or append a class
+        // embedding (CoCa: causal, padded with id 0); not have a projection bias.
+        for (key, set) in flags where set && key == .projBias {
             unsupported.append("text_cfg.\(key.stringValue)")
+        }
+        if embedsClassToken && (noCausalMask || padID != 0) {
+            unsupported.append("text_cfg.embed_cls with no_causal_mask or a pad_id other than 0")
         }
         // SigLIP's text tower: no causal mask and a projection with bias; no class embedding.
         for (key, set) in flags where set != (key != .embedCls) {
@@ -354,8 +384,16 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         if layerNormEpsilon != 1e-5 { try c.encode(["eps": layerNormEpsilon], forKey: .normKwargs) }
         if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
         if noCausalMask { try c.encode(true, forKey: .noCausalMask) }
+        if embedsClassToken { try c.encode(true, forKey: .embedCls) }
         if let tokenizerName { try c.encode(tokenizerName, forKey: .hfTokenizerName) }
-        if let tokenizerCleaning { try c.encode(["clean": tokenizerCleaning], forKey: .tokenizerKwargs) }
+        struct TokenizerKwargs: Encodable {
+            var clean: String?
+            var strip_sep_token: Bool?
+        }
+        if tokenizerCleaning != nil || tokenizerStripsSeparator {
+            try c.encode(TokenizerKwargs(clean: tokenizerCleaning, strip_sep_token: tokenizerStripsSeparator ? true : nil),
+                         forKey: .tokenizerKwargs)
+        }
     }
 }
 
@@ -451,9 +489,8 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
         if !siglip, let bias = try c.decodeIfPresent(JSONValue.self, forKey: .initLogitBias), bias != .null {
             unsupported.append("logit bias (init_logit_bias, a SigLIP-style model)")
         }
-        if c.contains(.multimodalCfg) {
-            unsupported.append("multimodal_cfg (a CoCa model)")
-        }
+        // A CoCa model's text decoder (multimodal_cfg) makes captions; its contrastive towers are
+        // all this library runs, and the decoder's weights are left unread.
         if siglip, quickGELU { unsupported.append("quick_gelu in a SigLIP model") }
         unsupported += try decoder.unknownKeys(besides: CodingKeys.self).map { "unknown key model_cfg.\($0)" }
         unsupportedFeatures = unsupported + visionConfiguration.unsupportedFeatures
@@ -503,8 +540,10 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
             guard v.headWidth > 0 else {
                 throw .invalidConfiguration(file: file, key: "vision_cfg.head_width", reason: "must be positive")
             }
-            // CLIPA: no pre-LayerNorm, the mean of the patches.
-            let pooling: VisionPooling = v.poolType == "avg" ? .meanOfPatches(normalizeAfter: v.finalLnAfterPool) : .classToken
+            // CLIPA: no pre-LayerNorm, the mean of the patches. CoCa: the attentional pooler.
+            let pooling: VisionPooling = v.attentionalPool
+                ? .attentionalPooler(queries: v.attentionalPoolQueries, heads: v.attentionalPoolHeads)
+                : v.poolType == "avg" ? .meanOfPatches(normalizeAfter: v.finalLnAfterPool) : .classToken
             vision = VisionArchitecture(
                 imageSize: v.imageSize, patchSize: v.patchSize, channels: 3,
                 encoder: EncoderArchitecture(
@@ -532,7 +571,8 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
                 activation: activation(tanh: t.tanhGELU), layerNormEpsilon: Float(t.layerNormEpsilon)),
             family: family,
             options: family == .siglip ? .siglip : TextTowerOptions(causal: !t.noCausalMask,
-                                                                     pooling: t.poolType == "last" ? .last : .endOfText,
+                                                                     pooling: t.embedsClassToken ? .classEmbedding
+                                                                         : t.poolType == "last" ? .last : .endOfText,
                                                                      projectionBias: false))
         let result = CLIPArchitecture(vision: vision, text: text, embeddingDimension: embeddingDimension)
         try result.validate(file: file)

@@ -24,8 +24,10 @@ public struct TextTransformer: TextTower {
 
     /// `[vocabulary, width]`.
     let tokenEmbedding: Tensor
-    /// `[context, width]`.
+    /// `[positions, width]` (the context length, and one more with an appended class embedding).
     let positionEmbedding: Tensor
+    /// `[width]`: CoCa's appended class embedding.
+    let classEmbedding: Tensor?
     let encoder: TransformerEncoder
     let finalNorm: LayerNormWeights
     /// `[embedding, width]`, no bias for CLIP, with a bias for SigLIP's head; always Float32.
@@ -42,6 +44,7 @@ public struct TextTransformer: TextTower {
         self.embeddingDimension = embeddingDimension
         tokenEmbedding = try loader.load(binding.tokenEmbedding)
         positionEmbedding = try loader.load(binding.positionEmbedding)
+        classEmbedding = try binding.classEmbedding.map { (b) throws(CLIPModelError) in try loader.load(b) }
         let width = architecture.encoder.width
         do {
             firstTokenEmbedding = try Tensor(shape: [width], scalars: tokenEmbedding.withUnsafeBufferPointer {
@@ -84,6 +87,14 @@ public struct TextTransformer: TextTower {
         for (s, ids) in tokenIDs.enumerated() {
             guard ids.count <= a.contextLength else {
                 throw .sequenceTooLong(sequence: s, length: ids.count, contextLength: a.contextLength)
+            }
+            if a.options.pooling == .classEmbedding {
+                for (position, id) in ids.enumerated() where id < 0 || id >= a.vocabularySize {
+                    throw .tokenOutOfRange(sequence: s, position: position, id: id, vocabularySize: a.vocabularySize)
+                }
+                // Padded with 0 to the context length, the class embedding after it.
+                positions.append(a.contextLength)
+                continue
             }
             if a.options.pooling == .last {
                 for (position, id) in ids.enumerated() where id < 0 || id >= a.vocabularySize {
@@ -182,10 +193,29 @@ public struct TextTransformer: TextTower {
             }
         }
 
+        // CoCa: the class embedding at its position (after the padding), and the keys every row
+        // may attend to: open_clip's mask hides the key right after each 0 id.
+        var keyMask: [[Bool]]?
+        if let classEmbedding {
+            classEmbedding.withUnsafeBufferPointer { cls in
+                positionEmbedding.withUnsafeBufferPointer { pos in
+                    guard let cls = cls.baseAddress, let pos = pos.baseAddress else { return }
+                    for (s, position) in positions.enumerated() {
+                        let dst = hidden + (s * tokens + position) * width
+                        dst.update(from: cls, count: width)
+                        Kernels.add(pos + position * width, to: dst, count: width)
+                    }
+                }
+            }
+            keyMask = tokenIDs.map { ids in
+                (0..<tokens).map { k in k == 0 || (k - 1 < ids.count && ids[k - 1] != 0) }
+            }
+        }
+
         // The final LayerNorm acts per token, so only the pooled tokens need it.
         let pooledTokens = ws.pooled
         try encoder.run(hidden, sequences: sequences, tokens: tokens, causal: architecture.options.causal,
-                        pooling: positions,
+                        pooling: positions, keyMask: keyMask,
                         into: pooledTokens, workspace: ws)
         let pooled = ws.normalized
         layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,

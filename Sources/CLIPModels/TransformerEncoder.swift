@@ -140,13 +140,17 @@ struct TransformerEncoder: Sendable {
     /// need every token: its queries, attention output, MLP and residuals are computed for the
     /// pooled tokens alone, which are the only rows anything reads afterwards (per-row results
     /// are the same as a full pass).
-    /// - Parameter causal: whether position `i` may attend only to positions `≤ i`.
+    /// - Parameters:
+    ///   - causal: whether position `i` may attend only to positions `≤ i`.
+    ///   - keyMask: for each sequence, which keys its rows may attend to besides what `causal`
+    ///     says (`tokens` flags; CoCa's text, for which open_clip masks the key after each 0 id).
     func run(_ hidden: UnsafeMutablePointer<Float>, sequences: Int, tokens: Int, causal: Bool,
-             pooling positions: [Int], into pooled: UnsafeMutablePointer<Float>,
+             pooling positions: [Int], keyMask: [[Bool]]? = nil, into pooled: UnsafeMutablePointer<Float>,
              workspace: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
         for layer in layers.dropLast() {
-            try apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, workspace: workspace)
+            try apply(layer, to: hidden, sequences: sequences, tokens: tokens, causal: causal, keyMask: keyMask,
+                      workspace: workspace)
         }
         guard let last = layers.last else {
             for (s, position) in positions.enumerated() {
@@ -155,7 +159,7 @@ struct TransformerEncoder: Sendable {
             return
         }
         try applyPooled(last, to: hidden, sequences: sequences, tokens: tokens, causal: causal, positions: positions,
-                        into: pooled, workspace: workspace)
+                        keyMask: keyMask, into: pooled, workspace: workspace)
     }
 
     /// Runs every layer over every token of `hidden` (`[sequences, tokens, width]`, contiguous,
@@ -169,12 +173,13 @@ struct TransformerEncoder: Sendable {
     }
 
     private func apply(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
-                       sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
+                       sequences: Int, tokens: Int, causal: Bool, keyMask: [[Bool]]? = nil,
+                       workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let rows = sequences * tokens
         // Attention block.
         try project(attentionInput(of: layer, hidden, rows: rows, workspace: ws), rows: rows, through: layer.qkv,
                     into: ws.qkv, workspace: ws)
-        attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal,
+        attention(qkv: ws.qkv, into: ws.context, sequences: sequences, tokens: tokens, causal: causal, keyMask: keyMask,
                   workspace: ws)
         try finish(layer, context: ws.context, residual: hidden, rows: rows, workspace: ws)
     }
@@ -265,10 +270,10 @@ struct TransformerEncoder: Sendable {
 
 extension TransformerEncoder {
     /// The last layer, computed for the pooled token of each sequence only (see
-    /// ``run(_:sequences:tokens:causal:pooling:into:workspace:)``): keys and values of every
+    /// ``run(_:sequences:tokens:causal:pooling:keyMask:into:workspace:)``): keys and values of every
     /// token, then the query, attention, output projection and MLP of one row per sequence.
     private func applyPooled(_ layer: EncoderLayerWeights, to hidden: UnsafeMutablePointer<Float>,
-                             sequences: Int, tokens: Int, causal: Bool, positions: [Int],
+                             sequences: Int, tokens: Int, causal: Bool, positions: [Int], keyMask: [[Bool]]?,
                              into pooled: UnsafeMutablePointer<Float>, workspace ws: EncoderWorkspace) throws(CLIPModelError) {
         let width = architecture.width
         let rows = sequences * tokens
@@ -296,17 +301,10 @@ extension TransformerEncoder {
             let keys = ws.qkv + s * tokens * stride + width
             let query = ws.qkv + (s * tokens + position) * stride
             for h in 0..<heads {
-                let q = query + h * headWidth
-                let k = keys + h * headWidth, v = keys + width + h * headWidth
-                for j in 0..<visible {
-                    ws.scores[j] = scale * Kernels.dot(q, k + j * stride, count: headWidth)
-                }
-                Kernels.softmax(ws.scores, rows: 1, width: visible)
-                let out = ws.context + s * width + h * headWidth
-                out.update(repeating: 0, count: headWidth)
-                for j in 0..<visible {
-                    accumulate(ws.scores[j], times: v + j * stride, into: out, count: headWidth)
-                }
+                rowAttention(query: query + h * headWidth, keys: keys + h * headWidth,
+                             values: keys + width + h * headWidth, stride: stride, count: visible,
+                             visible: keyMask?[s], headWidth: headWidth, scale: scale, scores: ws.scores,
+                             output: ws.context + s * width + h * headWidth)
             }
         }
         // Residual stream of the pooled tokens, then the rest of the layer on those rows.
@@ -324,7 +322,7 @@ extension TransformerEncoder {
     /// ``ComputeThreads/count`` threads (at most `workspace.workers`), each with its own score
     /// buffer.
     func attention(qkv: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>,
-                   sequences: Int, tokens: Int, causal: Bool, workspace ws: EncoderWorkspace) {
+                   sequences: Int, tokens: Int, causal: Bool, keyMask: [[Bool]]? = nil, workspace ws: EncoderWorkspace) {
         let width = architecture.width
         let heads = architecture.heads
         let headWidth = width / heads
@@ -349,7 +347,7 @@ extension TransformerEncoder {
                 }
                 let out = context + s * tokens * width + h * headWidth
                 blasAttention(q: base, k: base + width, v: base + 2 * width, stride: stride, tokens: tokens,
-                              headWidth: headWidth, scale: scale, causal: causal, scores: scores,
+                              headWidth: headWidth, scale: scale, causal: causal, keyMask: keyMask?[s], scores: scores,
                               output: out, outputStride: width)
                 pair += workers
             }

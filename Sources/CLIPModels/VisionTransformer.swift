@@ -26,6 +26,8 @@ public struct VisionTransformer: ImageTower {
     let postNorm: LayerNormWeights
     /// The pooling head, when the tower pools by attention.
     let head: AttentionPoolingHead?
+    /// CoCa's attentional pooler.
+    let pooler: AttentionalPooler?
     /// `[embedding, width]` (+ bias), always Float32; nil when the pooled vector is the embedding.
     let projection: LinearLayer?
     /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
@@ -51,6 +53,9 @@ public struct VisionTransformer: ImageTower {
         head = try binding.head.map { (head) throws(CLIPModelError) in
             try AttentionPoolingHead(binding: head, encoder: architecture.encoder, loader: loader)
         }
+        pooler = try binding.pooler.map { (pooler) throws(CLIPModelError) in
+            try AttentionalPooler(binding: pooler, epsilon: architecture.encoder.layerNormEpsilon, loader: loader)
+        }
         if let weight = binding.projection {
             let matrix = try loader.load(weight)
             let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
@@ -68,8 +73,11 @@ public struct VisionTransformer: ImageTower {
 
     /// The MLP width of the pooling head (0 without one), for the workspace.
     private var headMLPWidth: Int {
-        if case let .attentionHead(_, mlp) = architecture.options.pooling { return mlp }
-        return 0
+        switch architecture.options.pooling {
+        case let .attentionHead(_, mlp): return mlp
+        case .attentionalPooler: return 2 * embeddingDimension   // its keys and values
+        case .classToken, .meanOfPatches: return 0
+        }
     }
 
     /// The side of the square input image in pixels.
@@ -86,12 +94,14 @@ public struct VisionTransformer: ImageTower {
     /// probe and query (SigLIP, PE).
     public var fingerprintTensors: TowerFingerprint {
         TowerFingerprint(projection: projectionMatrix,
-                         others: [classEmbedding].compactMap { $0 } + (head.map { [$0.probe, $0.query] } ?? []))
+                         others: [classEmbedding].compactMap { $0 } + (head.map { [$0.probe, $0.query] } ?? [])
+                            + (pooler.map { [$0.queries] } ?? []))
     }
 
     /// The linear layers of the tower.
     var linearLayers: [LinearLayer] {
         encoder.layers.flatMap(\.linearLayers) + [patchEmbedding] + (head?.linearLayers ?? [])
+            + (pooler?.linearLayers ?? [])
     }
 
     /// The largest number of images computed at once; bigger batches are split so that the
@@ -216,6 +226,13 @@ public struct VisionTransformer: ImageTower {
             } else {
                 pooled.update(from: means, count: images * width)
             }
+        } else if let pooler {
+            // Every layer over every token, the pooler's query 0, its post-LayerNorm.
+            try encoder.runAll(hidden, sequences: images, tokens: tokens, workspace: ws)
+            try pooler.pool(hidden, sequences: images, tokens: tokens, towerWidth: width, into: ws.pooled, workspace: ws)
+            pooled = ws.normalized
+            layerNorm(ws.pooled, into: pooled, rows: images, width: pooler.width, weights: postNorm,
+                      epsilon: a.encoder.layerNormEpsilon)
         } else if let head {
             // Every layer over every token, the post-LayerNorm of every token, the pooling head
             // (into the output when there is no projection).

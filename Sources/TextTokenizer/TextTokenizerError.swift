@@ -8,6 +8,9 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
     case malformedVocabulary(path: String, reason: String)
     /// A merges file has a bad line (1-based line number in the file).
     case malformedMerges(path: String, line: Int, reason: String)
+    /// A one-token-per-line vocabulary (BERT's `vocab.txt`) has a bad line (1-based line number in
+    /// the file): invalid UTF-8, a blank line, a repeated token, a line too long to be a token.
+    case malformedVocabularyLine(path: String, line: Int, reason: String)
     /// A token the byte-level BPE needs is absent from the vocabulary.
     case missingToken(path: String, token: String, reason: String)
     /// The bundled default vocabulary is missing from the package resources.
@@ -39,6 +42,8 @@ public enum TextTokenizerError: Error, Sendable, Equatable, CustomStringConverti
             return "malformed vocabulary \(path): \(reason)"
         case .malformedMerges(let path, let line, let reason):
             return "malformed merges \(path), line \(line): \(reason)"
+        case .malformedVocabularyLine(let path, let line, let reason):
+            return "malformed vocabulary \(path), line \(line): \(reason)"
         case .missingToken(let path, let token, let reason):
             return "vocabulary \(path) lacks token \"\(token)\": \(reason)"
         case .missingBundledVocabulary(let name):

@@ -2,8 +2,9 @@
 /// tokens, truncation and padding the model was trained with.
 ///
 /// ``CLIPTokenizer`` (byte-level BPE, 77 tokens, unpadded) conforms, and so do the SigLIP
-/// tokenizers (SentencePiece and Gemma, padded to 64). Conforming types are immutable and safe
-/// to share between threads.
+/// tokenizers (SentencePiece and Gemma, padded to 64) and ``WordPieceTokenizer`` (BERT's, padded
+/// to 32 for open_clip's CLIPA models). Conforming types are immutable and safe to share between
+/// threads.
 public protocol TextTokenizing: Sendable {
     /// The most ids ``tokenize(_:)`` returns for one text (77 for CLIP, 64 for SigLIP).
     var contextLength: Int { get }

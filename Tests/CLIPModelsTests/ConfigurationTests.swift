@@ -143,12 +143,13 @@ private func decodeOpenCLIP(_ json: String) throws -> OpenCLIPModelConfiguration
         (#"{"embed_dim": 512, "vision_cfg": {"timm_model_name": "convnext_base"}}"#, "timm"),
         (#"{"embed_dim": 512, "text_cfg": {"hf_model_name": "xlm-roberta-base"}}"#, "Hugging Face text tower"),
         (#"{"embed_dim": 768, "init_logit_bias": -10, "vision_cfg": {}}"#, "SigLIP"),
-        (#"{"embed_dim": 512, "multimodal_cfg": {"width": 512}}"#, "CoCa"),
         (#"{"embed_dim": 512, "vision_cfg": {"ls_init_value": 1e-5}}"#, "layer scale"),
-        (#"{"embed_dim": 512, "vision_cfg": {"attentional_pool": true}}"#, "attentional pooling"),
+        // CoCa's original attentional pool is supported, the paper's "parallel" one is not.
+        (#"{"embed_dim": 512, "vision_cfg": {"attentional_pool": "parallel"}}"#, "attentional pooling"),
         (#"{"embed_dim": 512, "vision_cfg": {"qk_norm": true}}"#, "qk_norm"),
-        // CLIPA's text tower: no causal mask (supported) but pooled at the last position.
-        (#"{"embed_dim": 512, "text_cfg": {"pool_type": "last", "no_causal_mask": true}}"#, "text_cfg.pool_type \"last\""),
+        // Text pooled at the first position (CLIPA's "last" is supported).
+        (#"{"embed_dim": 512, "text_cfg": {"pool_type": "first", "no_causal_mask": true}}"#, "text_cfg.pool_type \"first\""),
+        (#"{"embed_dim": 512, "text_cfg": {"embed_cls": true, "pad_id": 1}}"#, "embed_cls"),
         (#"{"embed_dim": 512, "vision_cfg": {"shiny_new_feature": 3}}"#, "unknown key vision_cfg.shiny_new_feature"),
     ]
     for (modelConfiguration, expected) in cases {

@@ -24,6 +24,8 @@ extension FamilyDescriptor {
             }
             if let json = file(Name.tokenizer) { return .tokenizerJSON(json) }
             if let merges = file(Name.openAIMerges + ".gz") ?? file(Name.openAIMerges) { return .mergesFile(merges) }
+            // CLIPA's BERT vocabulary.
+            if let vocabulary = file(Name.wordPieceVocabulary) { return .wordPiece(vocabulary: vocabulary) }
             return nil
         },
         // CLIP's standard vocabulary when the text tower has it (49408 tokens, end of text 49407).
@@ -31,6 +33,8 @@ extension FamilyDescriptor {
             text.vocabularySize == 49408 && text.endOfTextTokenID == clipEndOfTextTokenID ? .standard : nil
         },
         makeTokenizer: { (source, text, context) throws(CLIPModelError) in
+            // CLIPA's BERT tokenizer pads every text to the context; its tower pools the last position.
+            if case .wordPiece = source { return try source.makeTokenizer(contextLength: text.contextLength) }
             let tokenizer: CLIPTokenizer
             do {
                 tokenizer = try CLIPTokenizer(vocabulary: try source.vocabulary(), contextLength: text.contextLength)

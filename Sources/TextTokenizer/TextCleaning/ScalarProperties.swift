@@ -79,12 +79,50 @@ struct ScalarFlags: OptionSet, Sendable {
     static let cleanupCandidate = ScalarFlags(rawValue: 1 << 11)
 }
 
-/// Two-stage lookup table of `ScalarFlags` for every code point.
-struct ScalarPropertyTable: Sendable {
-    private static let blockShift = 7
-    private static let blockSize = 1 << blockShift
+/// A two-stage lookup table of 16-bit values for every code point: blocks of `2^blockShift`
+/// values, identical blocks stored once, and an index of blocks.
+struct TwoStageTable: Sendable {
+    private let blockShift: Int
     private let index: [UInt16]
     private let blocks: [UInt16]
+
+    /// The table of `flat` (`0x110000` values, one per code point).
+    init(_ flat: [UInt16], blockShift: Int) {
+        self.blockShift = blockShift
+        let blockSize = 1 << blockShift
+        var index = [UInt16]()
+        index.reserveCapacity(flat.count >> blockShift)
+        var blocks = [UInt16]()
+        var seen: [[UInt16]: UInt16] = [:]
+        var start = 0
+        while start + blockSize <= flat.count {
+            let block = Array(flat[start..<(start + blockSize)])
+            if let existing = seen[block] {
+                index.append(existing)
+            } else {
+                let number = UInt16(blocks.count >> blockShift)
+                seen[block] = number
+                blocks.append(contentsOf: block)
+                index.append(number)
+            }
+            start += blockSize
+        }
+        self.index = index
+        self.blocks = blocks
+    }
+
+    /// The value of `scalar` (0 above U+10FFFF).
+    @inline(__always)
+    subscript(_ scalar: UInt32) -> UInt16 {
+        guard scalar < 0x110000 else { return 0 }
+        let block = Int(index[Int(scalar >> UInt32(blockShift))])
+        return blocks[(block << blockShift) | Int(scalar & UInt32((1 << blockShift) - 1))]
+    }
+}
+
+/// Two-stage lookup table of `ScalarFlags` for every code point.
+struct ScalarPropertyTable: Sendable {
+    private let table: TwoStageTable
 
     init(assigning assignments: [(ScalarFlags, [ClosedRange<UInt32>])]) {
         var flat = [UInt16](repeating: 0, count: 0x110000)
@@ -95,33 +133,11 @@ struct ScalarPropertyTable: Sendable {
                 }
             }
         }
-        var index = [UInt16]()
-        index.reserveCapacity(0x110000 >> Self.blockShift)
-        var blocks = [UInt16]()
-        var seen: [[UInt16]: UInt16] = [:]
-        var start = 0
-        while start < flat.count {
-            let block = Array(flat[start..<(start + Self.blockSize)])
-            if let existing = seen[block] {
-                index.append(existing)
-            } else {
-                let number = UInt16(blocks.count >> Self.blockShift)
-                seen[block] = number
-                blocks.append(contentsOf: block)
-                index.append(number)
-            }
-            start += Self.blockSize
-        }
-        self.index = index
-        self.blocks = blocks
+        table = TwoStageTable(flat, blockShift: 7)
     }
 
     @inline(__always)
-    func flags(_ scalar: UInt32) -> ScalarFlags {
-        guard scalar < 0x110000 else { return [] }
-        let block = Int(index[Int(scalar >> UInt32(Self.blockShift))])
-        return ScalarFlags(rawValue: blocks[(block << Self.blockShift) | Int(scalar & UInt32(Self.blockSize - 1))])
-    }
+    func flags(_ scalar: UInt32) -> ScalarFlags { ScalarFlags(rawValue: table[scalar]) }
 }
 
 /// All Unicode data the tokenizer uses, built once from the generated tables.
