@@ -53,8 +53,9 @@ extension CLIPModel {
             optionalFiles: [
                 // CLIP's BPE files; SigLIP's SentencePiece model; a tokenizers file (CLIP's, or
                 // SigLIP 2's Gemma tokenizer, which its repositories ship beside tokenizer.model).
-                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.sentencePieceModel], [Name.tokenizer],
-                                        [Name.wordPieceVocabulary]]),
+                // (CLIPA's BERT vocab.txt is not fetched: its repositories do not ship it, open_clip
+                // takes it from bert-base-uncased's.)
+                .init(firstCompleteOf: [[Name.vocabulary, Name.merges], [Name.sentencePieceModel], [Name.tokenizer]]),
                 .init(Name.tokenizerConfiguration),
                 .init(Name.preprocessorConfiguration),
             ],

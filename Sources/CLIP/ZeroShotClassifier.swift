@@ -153,21 +153,24 @@ public struct ZeroShotClassifier: Sendable {
         try classify([image], topK: topK)[0]
     }
 
-    /// Ranks the labels for each decoded image.
+    /// Ranks the labels for each decoded image (preprocessed and embedded by the model's
+    /// `encode(images:normalized:)`).
     public func classify(_ images: [RGBImage], topK: Int? = nil) throws -> [[Prediction]] {
         guard !images.isEmpty else { return [] }
-        return try classify(pixelValues: try model.imagePreprocessor.pixelValues(for: images), topK: topK)
+        return try rank(imageEmbeddings: try model.encode(images: images, normalized: true), topK: topK)
     }
 
     /// Decodes, preprocesses and classifies the image file at `url`.
+    /// - Throws: the model's `CLIPModelError.imageProcessing` naming the file when it cannot be decoded.
     public func classify(imageAt url: URL, topK: Int? = nil) throws -> [Prediction] {
-        try classify(pixelValues: try model.imagePreprocessor.pixelValues(contentsOf: url), topK: topK)[0]
+        try classify(imagesAt: [url], topK: topK)[0]
     }
 
-    /// Decodes, preprocesses and classifies image files, as one batch.
+    /// Decodes, preprocesses and classifies image files, as one batch (through the model's
+    /// `encode(imagesAt:normalized:)`).
     public func classify(imagesAt urls: [URL], topK: Int? = nil) throws -> [[Prediction]] {
         guard !urls.isEmpty else { return [] }
-        return try classify(pixelValues: try model.imagePreprocessor.pixelValues(contentsOf: urls), topK: topK)
+        return try rank(imageEmbeddings: try model.encode(imagesAt: urls, normalized: true), topK: topK)
     }
 
     /// Whether each image's probabilities sum to 1 over the labels: true for CLIP's softmax,

@@ -219,8 +219,11 @@ extension CheckpointKeys {
             self = family == .siglip ? .huggingFaceSiglip : .huggingFace
         case .openCLIP:
             // open_clip saves a timm image tower under `visual.trunk.`.
-            let custom = weights.shape(of: "text.token_embedding.weight") != nil
-            let timm = weights.shape(of: "visual.trunk.pos_embed") != nil || family == .siglip
+            // Any key under the prefix decides, so that a checkpoint missing some keys is reported
+            // against the right names.
+            let names = weights.tensorNames
+            let custom = names.contains { $0.hasPrefix("text.") }
+            let timm = names.contains { $0.hasPrefix("visual.trunk.") } || family == .siglip
             let prefix = custom ? "text." : ""
             // timm's EVA blocks (no key bias) store the query/key/value projections separately
             // (EVA02-B/L) or packed with separate biases (EVA01, EVA02-E).

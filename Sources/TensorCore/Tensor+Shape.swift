@@ -91,21 +91,22 @@ extension Tensor {
     /// checked form of `Kernels.extractPatches`,
     /// which the vision tower runs.
     ///
-    /// `[N, C, H, W] → [N, (H/p)·(W/p), C·p·p]`; patches are in row-major grid order and each is
+    /// `[N, C, H, W] → [N, ⌊H/p⌋·⌊W/p⌋, C·p·p]`; patches are in row-major grid order and each is
     /// flattened in `(channel, y, x)` order, matching a convolution weight `[out, C, p, p]`
-    /// reshaped to `[out, C·p·p]`.
+    /// reshaped to `[out, C·p·p]`. As for a convolution without padding, a remainder of rows or
+    /// columns that makes no whole patch is not read (SigLIP so400m: 384 px in 14-px patches).
     /// - Throws: `TensorError.rankMismatch` unless rank 4; `invalidArgument` when `size` is not
-    ///   positive or does not divide `H` and `W`.
+    ///   positive or is larger than `H` or `W`.
     public func patches(size p: Int) throws(TensorError) -> Tensor {
         guard rank == 4 else {
             throw .rankMismatch(operation: "patches", expected: "[N, C, H, W]", shape: shape)
         }
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        guard p > 0, h % p == 0, w % p == 0 else {
+        guard p > 0, p <= h, p <= w else {
             throw .invalidArgument(
-                operation: "patches", message: "patch size \(p) must be positive and divide \(h)×\(w)")
+                operation: "patches", message: "patch size \(p) must be positive and fit in \(h)×\(w)")
         }
-        let result = Tensor(zeroedShape: [n, (h / p) * (w / p), c * p * p], count: count)
+        let result = Tensor(zeroedShape: [n, (h / p) * (w / p), c * p * p], count: n * (h / p) * (w / p) * c * p * p)
         Kernels.extractPatches(storage.base, count: n, channels: c, height: h, width: w, patch: p,
                                into: result.storage.base)
         return result

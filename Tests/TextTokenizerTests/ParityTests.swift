@@ -33,6 +33,28 @@ import Testing
         #expect(contextMismatches.isEmpty, "context rows differ for \(contextMismatches.count) lines: \(contextMismatches.prefix(5))")
     }
 
+    /// PE-Core's text towers take 32 positions (bigG 72): every corpus line tokenized with those
+    /// context lengths is open_clip's row — `[sot] + ids + [eot]`, cut to the context with the
+    /// end-of-text token last (open_clip's `tokenize` rule) — from the untruncated reference ids.
+    @Test(arguments: [32, 72])
+    func openCLIPShortContexts(contextLength: Int) throws {
+        let tokenizer = try bundledTokenizer()
+        var mismatches: [String] = []
+        var truncated = 0
+        for row in try jsonLines("openclip_parity.jsonl") {
+            let text = try #require(row["text"] as? String)
+            let full = [49406] + (try #require(ints(row["ids"]))) + [49407]
+            var expected = Array(full.prefix(contextLength))
+            if full.count > contextLength {
+                expected[contextLength - 1] = 49407
+                truncated += 1
+            }
+            if try tokenizer.tokenize(text, contextLength: contextLength) != expected { mismatches.append(text) }
+        }
+        #expect(truncated >= 100, "only \(truncated) lines are longer than \(contextLength)")
+        #expect(mismatches.isEmpty, "\(mismatches.count) lines differ: \(mismatches.prefix(5))")
+    }
+
     @Test func longLinesAreTruncatedWithEndTokenLast() throws {
         let tokenizer = try bundledTokenizer()
         let rows = try jsonLines("openclip_parity.jsonl").filter { $0["context"] != nil }
