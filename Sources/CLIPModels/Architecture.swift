@@ -126,7 +126,7 @@ public enum VisionPooling: Sendable, Equatable, Hashable, Codable {
     /// to the mean (`normalizeAfter`, open_clip's `final_ln_after_pool`: CLIPA) or to every
     /// token before it (open_clip's `pool_type: "avg"`).
     case meanOfPatches(normalizeAfter: Bool)
-    /// CoCa's attentional pooler (``AttentionalPooler``): `queries` learned queries of the
+    /// CoCa's attentional pooler (open_clip's `AttentionalPooler`): `queries` learned queries of the
     /// embedding's width attend with `heads` heads over every token; the first one, after a
     /// post-LayerNorm of the embedding's width, is pooled.
     case attentionalPooler(queries: Int, heads: Int)
