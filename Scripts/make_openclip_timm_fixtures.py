@@ -75,6 +75,11 @@ CASES = [
          vision=dict(image_size=48, patch_size=16, width=24, layers=2, heads=2, mlp_ratio=3.0),
          text=dict(vocab_size=260, context_length=8, width=20, layers=2, heads=4),
          logit_scale=4.5, logit_bias=-14.0),
+    # A text tower without projection (proj_type "none"): its width is the embedding's.
+    dict(case="siglip-i18n-so400m", model="ViT-SO400M-16-SigLIP-i18n-256", seed=505,
+         vision=dict(image_size=32, patch_size=8, width=36, layers=2, heads=3, mlp_ratio=3.7362),
+         text=dict(vocab_size=240, context_length=9, width=36, layers=2, heads=2),
+         logit_scale=4.25, logit_bias=-11.5),
 ]
 
 
@@ -404,9 +409,13 @@ timm_model_name, open_clip_model).
     siglip2-giantopt/  ViT-gopt-16-SigLIP2-256 (vit_giantopt_patch16_siglip_256; GELU tanh in
                        both towers). Vision: image 48, patch 16, width 24, 2 layers, 2 heads, MLP 72.
                        Text: vocab 260, context 8, width 20, 2 layers, 4 heads, MLP 74. embed 24.
+    siglip-i18n-so400m/ ViT-SO400M-16-SigLIP-i18n-256 (vit_so400m_patch16_siglip_256; a text
+                       tower with proj_type "none": no projection, its width is the embedding's).
+                       Vision: image 32, patch 8, width 36, 2 layers, 3 heads, MLP 134.
+                       Text: vocab 240, context 9, width 36, 2 layers, 2 heads, MLP 134. embed 36.
 
-In every case the text width differs from embed_dim (the text projection is a Linear with
-bias) and embed_dim equals the vision width (timm_proj "none": the attention pool's output is
+In every case but siglip-i18n-so400m the text width differs from embed_dim (the text
+projection is a Linear with bias); embed_dim equals the vision width (timm_proj "none": the attention pool's output is
 the embedding). All LayerNorms use eps 1e-6.
 
 References, computed by open_clip in float32:

@@ -299,12 +299,34 @@ public struct TextTowerOptions: Sendable, Equatable, Hashable, Codable {
     public var pooling: TextPooling
     /// Whether the projection onto the embedding has a bias (SigLIP's head, open_clip's `proj_bias`).
     public var projectionBias: Bool
+    /// Whether the pooled vector is projected onto the embedding; without a projection it is the
+    /// embedding (open_clip's `proj_type: "none"`: `ViT-SO400M-16-SigLIP-i18n-256`).
+    public var projected: Bool
 
     /// Creates text tower options.
-    public init(causal: Bool, pooling: TextPooling, projectionBias: Bool) {
+    public init(causal: Bool, pooling: TextPooling, projectionBias: Bool, projected: Bool = true) {
         self.causal = causal
         self.pooling = pooling
         self.projectionBias = projectionBias
+        self.projected = projected
+    }
+
+    private enum CodingKeys: String, CodingKey { case causal, pooling, projectionBias, projected }
+
+    // `projected` is encoded only when false, so that options encode as they did before it.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(causal: try c.decode(Bool.self, forKey: .causal), pooling: try c.decode(TextPooling.self, forKey: .pooling),
+                  projectionBias: try c.decode(Bool.self, forKey: .projectionBias),
+                  projected: try c.decodeIfPresent(Bool.self, forKey: .projected) ?? true)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(causal, forKey: .causal)
+        try c.encode(pooling, forKey: .pooling)
+        try c.encode(projectionBias, forKey: .projectionBias)
+        if !projected { try c.encode(false, forKey: .projected) }
     }
 
     /// CLIP's: causal, pooled at the end-of-text token, a projection matrix.
@@ -373,7 +395,8 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
         let t = text.encoder
         // Text: embeddings, encoder, final LayerNorm, projection (SigLIP's head has a bias).
         let textCount = text.vocabularySize * t.width + text.positionCount * t.width + t.parameterCount + 2 * t.width
-            + t.width * embeddingDimension + (text.options.projectionBias ? embeddingDimension : 0)
+            + (text.options.projected ? t.width * embeddingDimension : 0)
+            + (text.options.projectionBias ? embeddingDimension : 0)
             + (text.options.pooling == .classEmbedding ? t.width : 0)
         return vision.parameterCount(embeddingDimension: embeddingDimension) + textCount + (family == .siglip ? 2 : 1)
     }
@@ -415,6 +438,11 @@ public struct CLIPArchitecture: Sendable, Equatable, Hashable, Codable {
                       "\(text.endOfTextTokenID) is outside the vocabulary of \(text.vocabularySize) tokens")
         }
         try check(embeddingDimension > 0, "projection_dim", "must be positive, got \(embeddingDimension)")
+        if !text.options.projected {
+            try check(embeddingDimension == text.encoder.width && !text.options.projectionBias, "text_config.proj_type",
+                      "a text tower without projection needs the embedding width \(embeddingDimension) as its width "
+                        + "(\(text.encoder.width)) and no projection bias")
+        }
         if vision.options.projection == .none {
             try check(embeddingDimension == vision.encoder.width, "text_config.projection_size",
                       "\(embeddingDimension) differs from the image embedding width (vision hidden_size "

@@ -476,8 +476,8 @@ struct TextTowerBinding: Sendable {
     var classEmbedding: WeightBinding?
     var layers: [EncoderLayerBinding]
     var finalNorm: LayerNormBinding
-    /// CLIP's projection (no bias), or SigLIP's head weight.
-    var projection: WeightBinding
+    /// CLIP's projection (no bias), or SigLIP's head weight; nil without a projection.
+    var projection: WeightBinding?
     /// SigLIP's head bias.
     var projectionBias: WeightBinding?
 
@@ -491,13 +491,14 @@ struct TextTowerBinding: Sendable {
             EncoderLayerBinding(names: keys.textLayers, prefix: p, index: $0, encoder: architecture.encoder)
         }
         finalNorm = LayerNormBinding(p + keys.finalNorm, width: w)
-        (projection, projectionBias) = projectionBinding(keys.textProjection, width: w, embedding: embeddingDimension)
+        if architecture.options.projected {
+            (projection, projectionBias) = projectionBinding(keys.textProjection, width: w, embedding: embeddingDimension)
+        }
     }
 
     var all: [WeightBinding] {
         [tokenEmbedding, positionEmbedding] + [classEmbedding].compactMap { $0 } + layers.flatMap(\.all)
-            + finalNorm.all + [projection]
-            + [projectionBias].compactMap { $0 }
+            + finalNorm.all + [projection, projectionBias].compactMap { $0 }
     }
 }
 

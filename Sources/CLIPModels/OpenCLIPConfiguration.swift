@@ -233,6 +233,8 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
     /// `embed_cls` (default false): a learned class embedding appended after the text (CoCa),
     /// whose final state is pooled.
     public var embedsClassToken: Bool
+    /// `proj_type: "none"`: the pooled vector is the embedding (supported in SigLIP text towers).
+    public var unprojected: Bool
     /// `tokenizer_kwargs.clean`: the text cleaning open_clip's `HFTokenizer` applies first
     /// (`"canonicalize"` for SigLIP; nil: the key is absent).
     public var tokenizerCleaning: String?
@@ -294,6 +296,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         tanhGELU = false
         noCausalMask = false
         embedsClassToken = false
+        unprojected = false
         tokenizerStripsSeparator = false
         unsupportedFeatures = []
         unsupportedSiglipFeatures = []
@@ -350,13 +353,16 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         if embedsClassToken && (noCausalMask || padID != 0) {
             unsupported.append("text_cfg.embed_cls with no_causal_mask or a pad_id other than 0")
         }
-        // SigLIP's text tower: no causal mask and a projection with bias; no class embedding.
-        for (key, set) in flags where set != (key != .embedCls) {
+        // SigLIP's text tower: no causal mask and a projection with bias (or none at all:
+        // `proj_type: "none"`, SO400M i18n); no class embedding.
+        let projectionType = try c.decodeIfPresent(String.self, forKey: .projType) ?? "linear"
+        unprojected = projectionType == "none"
+        for (key, set) in flags where set != (key != .embedCls) && !(unprojected && key == .projBias && !set) {
             siglip.append("text_cfg.\(key.stringValue) \(set) (SigLIP's text tower has \(!set))")
         }
-        if let type = try c.decodeIfPresent(String.self, forKey: .projType), type != "linear" {
-            unsupported.append("text_cfg.proj_type \"\(type)\"")
-            siglip.append("text_cfg.proj_type \"\(type)\"")
+        if projectionType != "linear" {
+            unsupported.append("text_cfg.proj_type \"\(projectionType)\"")
+            if !unprojected { siglip.append("text_cfg.proj_type \"\(projectionType)\"") }
         }
         if poolType != "argmax" && poolType != "eos" && poolType != "last" {
             unsupported.append("text_cfg.pool_type \"\(poolType)\"")
@@ -385,6 +391,7 @@ public struct OpenCLIPTextConfiguration: Codable, Sendable, Equatable {
         if tanhGELU { try c.encode(["approximate": "tanh"], forKey: .actKwargs) }
         if noCausalMask { try c.encode(true, forKey: .noCausalMask) }
         if embedsClassToken { try c.encode(true, forKey: .embedCls) }
+        if unprojected { try c.encode("none", forKey: .projType) }
         if let tokenizerName { try c.encode(tokenizerName, forKey: .hfTokenizerName) }
         struct TokenizerKwargs: Encodable {
             var clean: String?
@@ -570,7 +577,10 @@ public struct OpenCLIPModelConfiguration: Codable, Sendable, Equatable {
                 mlpWidth: try mlpWidth(t.width, t.mlpRatio, "text_cfg.mlp_ratio"),
                 activation: activation(tanh: t.tanhGELU), layerNormEpsilon: Float(t.layerNormEpsilon)),
             family: family,
-            options: family == .siglip ? .siglip : TextTowerOptions(causal: !t.noCausalMask,
+            options: family == .siglip
+                ? (t.unprojected ? TextTowerOptions(causal: false, pooling: .last, projectionBias: false, projected: false)
+                    : .siglip)
+                : TextTowerOptions(causal: !t.noCausalMask,
                                                                      pooling: t.embedsClassToken ? .classEmbedding
                                                                          : t.poolType == "last" ? .last : .endOfText,
                                                                      projectionBias: false))

@@ -30,10 +30,11 @@ public struct TextTransformer: TextTower {
     let classEmbedding: Tensor?
     let encoder: TransformerEncoder
     let finalNorm: LayerNormWeights
-    /// `[embedding, width]`, no bias for CLIP, with a bias for SigLIP's head; always Float32.
-    let projection: LinearLayer
+    /// `[embedding, width]`, no bias for CLIP, with a bias for SigLIP's head; always Float32; nil
+    /// when the pooled vector is the embedding.
+    let projection: LinearLayer?
     /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
-    let projectionMatrix: Tensor
+    let projectionMatrix: Tensor?
     /// The first row of ``tokenEmbedding`` (`[width]`), for the fingerprint.
     let firstTokenEmbedding: Tensor
     let workspaces = WorkspacePool()
@@ -57,10 +58,16 @@ public struct TextTransformer: TextTower {
         for layer in binding.layers { layers.append(try loader.load(layer)) }
         encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
         finalNorm = try loader.load(binding.finalNorm)
-        projectionMatrix = try loader.load(binding.projection)
-        let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
-        projection = try LinearLayer(weight: projectionMatrix, bias: bias, precision: .float32,
-                                     name: binding.projection.sources.map(\.key).joined(separator: ", "))
+        if let weight = binding.projection {
+            let matrix = try loader.load(weight)
+            let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
+            projection = try LinearLayer(weight: matrix, bias: bias, precision: .float32,
+                                         name: weight.sources.map(\.key).joined(separator: ", "))
+            projectionMatrix = matrix
+        } else {
+            projection = nil
+            projectionMatrix = nil
+        }
     }
 
     /// The number of positional embeddings (the longest token sequence).
@@ -220,6 +227,10 @@ public struct TextTransformer: TextTower {
         let pooled = ws.normalized
         layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,
                   epsilon: architecture.encoder.layerNormEpsilon)
-        try project(pooled, rows: sequences, through: projection, into: output, workspace: ws)
+        if let projection {
+            try project(pooled, rows: sequences, through: projection, into: output, workspace: ws)
+        } else {
+            output.update(from: pooled, count: sequences * width)
+        }
     }
 }

@@ -10,7 +10,8 @@ import TextTokenizer
 /// projection with bias), random weights at reduced sizes
 /// (Scripts/make_openclip_timm_fixtures.py; `reduced.json` holds the sizes the weights have,
 /// `open_clip_config.json` the real configuration of the named model).
-let openCLIPTimmCases = ["siglip-base", "siglip2-base", "siglip-so400m", "siglip2-giantopt"]
+/// `siglip-i18n-so400m`'s text tower has no projection (`proj_type: "none"`).
+let openCLIPTimmCases = ["siglip-base", "siglip2-base", "siglip-so400m", "siglip2-giantopt", "siglip-i18n-so400m"]
 
 /// The sizes a reduced fixture was made with.
 struct ReducedSizes: Decodable {
@@ -50,9 +51,22 @@ func reducedSizes(_ name: String) throws -> ReducedSizes {
     try JSONDecoder().decode(ReducedSizes.self, from: Data(contentsOf: openCLIPTimmFolder(name).appendingPathComponent("reduced.json")))
 }
 
+/// The reduced architecture, with the text projection the real configuration says (none for
+/// `proj_type: "none"`).
+func openCLIPTimmArchitecture(_ name: String) throws -> CLIPArchitecture {
+    var architecture = try reducedSizes(name).architecture
+    let configuration = try OpenCLIPConfiguration(
+        contentsOf: openCLIPTimmFolder(name).appendingPathComponent("open_clip_config.json")).modelConfiguration
+    if configuration.textConfiguration.unprojected {
+        architecture.text.options.projected = false
+        architecture.text.options.projectionBias = false
+    }
+    return architecture
+}
+
 func openCLIPTimmModel(_ name: String, precision: ModelPrecision = .float32) throws -> CLIPModel {
     let file = try SafeTensorsFile(contentsOf: openCLIPTimmFolder(name).appendingPathComponent("open_clip_model.safetensors"))
-    return try CLIPModel(architecture: try reducedSizes(name).architecture, layout: .openCLIP, weights: file,
+    return try CLIPModel(architecture: try openCLIPTimmArchitecture(name), layout: .openCLIP, weights: file,
                          name: "open_clip_model.safetensors", precision: precision)
 }
 
@@ -105,6 +119,13 @@ func openCLIPTimmConfigurations(name: String) throws {
     #expect(a.text.encoder.activation.rawValue == sizes.text.activation)
     #expect(a.vision.encoder.layerNormEpsilon == 1e-6 && a.text.encoder.layerNormEpsilon == 1e-6)
     #expect(a.embeddingDimension == tower.width)
+    #expect(a.text.options.projected == !configuration.modelConfiguration.textConfiguration.unprojected)
+    if !a.text.options.projected {
+        #expect(a.text.encoder.width == a.embeddingDimension && !a.text.options.projectionBias)
+        let file = try SafeTensorsFile(contentsOf: openCLIPTimmFolder(name).appendingPathComponent("open_clip_model.safetensors"))
+        #expect(!file.contains("text.text_projection.weight"))
+        #expect(try openCLIPTimmArchitecture(name).parameterCount == file.parameterCount)
+    }
     // The folder's weights are reduced: opening it names every mis-shaped key at once.
     let error = modelError { try CLIPModel(contentsOf: openCLIPTimmFolder(name)) }
     guard case let .checkpointMismatch(_, missing, _, misshaped)? = error else {
