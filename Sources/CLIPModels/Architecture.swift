@@ -259,7 +259,7 @@ public struct VisionArchitecture: Sendable, Equatable, Hashable, Codable {
             count += v.width + 4 * v.width * v.width + 4 * v.width + 2 * v.width + 2 * v.width * mlp + mlp + v.width
         }
         if case let .attentionalPooler(queries, _) = o.pooling {
-            count += AttentionalPoolerBinding.parameterCount(width: pooled, towerWidth: v.width, queries: queries)
+            count += AttentionalPooler.Binding.parameterCount(width: pooled, towerWidth: v.width, queries: queries)
         }
         switch o.projection {
         case .none: break

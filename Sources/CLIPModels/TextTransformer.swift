@@ -29,17 +29,15 @@ public struct TextTransformer: TextTower {
     /// `[width]`: CoCa's appended class embedding.
     let classEmbedding: Tensor?
     let encoder: TransformerEncoder
-    let finalNorm: LayerNormWeights
+    let finalNorm: LayerNorm
     /// `[embedding, width]`, no bias for CLIP, with a bias for SigLIP's head; always Float32; nil
     /// when the pooled vector is the embedding.
-    let projection: LinearLayer?
-    /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
-    let projectionMatrix: Tensor?
+    let projection: Projection?
     /// The first row of ``tokenEmbedding`` (`[width]`), for the fingerprint.
     let firstTokenEmbedding: Tensor
     let workspaces = WorkspacePool()
 
-    init(architecture: TextArchitecture, embeddingDimension: Int, binding: TextTowerBinding,
+    init(architecture: TextArchitecture, embeddingDimension: Int, binding: Binding,
          loader: WeightLoader) throws(CLIPModelError) {
         self.architecture = architecture
         self.embeddingDimension = embeddingDimension
@@ -54,20 +52,9 @@ public struct TextTransformer: TextTower {
         } catch {
             throw .tensor(error, context: "text transformer")
         }
-        var layers: [EncoderLayerWeights] = []
-        for layer in binding.layers { layers.append(try loader.load(layer)) }
-        encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers)
-        finalNorm = try loader.load(binding.finalNorm)
-        if let weight = binding.projection {
-            let matrix = try loader.load(weight)
-            let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
-            projection = try LinearLayer(weight: matrix, bias: bias, precision: .float32,
-                                         name: weight.sources.map(\.key).joined(separator: ", "))
-            projectionMatrix = matrix
-        } else {
-            projection = nil
-            projectionMatrix = nil
-        }
+        encoder = try TransformerEncoder(architecture: architecture.encoder, layers: binding.layers, loader: loader)
+        finalNorm = try LayerNorm(binding.finalNorm, loader: loader)
+        projection = try binding.projection.map { (b) throws(CLIPModelError) in try Projection(b, loader: loader) }
     }
 
     /// The number of positional embeddings (the longest token sequence).
@@ -77,12 +64,12 @@ public struct TextTransformer: TextTower {
 
     /// The kernels of the tower's products so far (for ``CLIPModel/kernelDescription``).
     public var kernelNames: Set<String> {
-        encoder.layers.flatMap(\.linearLayers).reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+        encoder.linearLayers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
     }
 
     /// The projection (or SigLIP's head weight), then the first row of the token embeddings.
     public var fingerprintTensors: TowerFingerprint {
-        TowerFingerprint(projection: projectionMatrix, others: [firstTokenEmbedding])
+        TowerFingerprint(projection: projection?.matrix, others: [firstTokenEmbedding])
     }
 
     /// The position of the pooled token of each sequence, after checking lengths and ids: CLIP's
@@ -144,7 +131,7 @@ public struct TextTransformer: TextTower {
         } catch {
             throw .tensor(error, context: "text transformer")
         }
-        let precision = encoder.layers.first?.qkv.precision ?? .float32
+        let precision = encoder.layers.first?.attention.qkv.precision ?? .float32
         let options = architecture.options
         try result.withUnsafeMutableBufferPointer { (output) throws(CLIPModelError) in
             guard let out = output.baseAddress else { return }
@@ -228,9 +215,47 @@ public struct TextTransformer: TextTower {
         layerNorm(pooledTokens, into: pooled, rows: sequences, width: width, weights: finalNorm,
                   epsilon: architecture.encoder.layerNormEpsilon)
         if let projection {
-            try project(pooled, rows: sequences, through: projection, into: output, workspace: ws)
+            try project(pooled, rows: sequences, through: projection.layer, into: output, workspace: ws)
         } else {
             output.update(from: pooled, count: sequences * width)
+        }
+    }
+}
+
+extension TextTransformer {
+    /// The text tower's tensors in one layout's names, with the shapes its ``TextArchitecture``
+    /// implies: token and positional embeddings (CoCa's class embedding), the encoder layers,
+    /// the final LayerNorm and the projection.
+    struct Binding: Sendable {
+        /// `[vocabulary, width]`.
+        var tokenEmbedding: WeightBinding
+        /// `[positions, width]`.
+        var positionEmbedding: WeightBinding
+        /// CoCa's appended class embedding (`cls_emb`, `[width]`).
+        var classEmbedding: WeightBinding?
+        var layers: [EncoderLayer.Binding]
+        var finalNorm: LayerNorm.Binding
+        /// CLIP's projection (no bias), or SigLIP's head (with bias); nil without a projection.
+        var projection: LinearLayer.Binding?
+
+        init(keys: CheckpointKeys, architecture: TextArchitecture, embeddingDimension: Int) {
+            let p = keys.textPrefix
+            let w = architecture.encoder.width
+            tokenEmbedding = .direct(p + keys.tokenEmbedding, [architecture.vocabularySize, w])
+            positionEmbedding = .direct(p + keys.textPositionEmbedding, [architecture.positionCount, w])
+            if architecture.options.pooling == .classEmbedding { classEmbedding = .direct(p + "cls_emb", [w]) }
+            layers = (0..<architecture.encoder.layers).map {
+                EncoderLayer.Binding(names: keys.textLayers, prefix: p, index: $0, encoder: architecture.encoder)
+            }
+            finalNorm = LayerNorm.Binding(p + keys.finalNorm, width: w)
+            if architecture.options.projected {
+                projection = .projection(keys.textProjection, width: w, embedding: embeddingDimension)
+            }
+        }
+
+        var all: [WeightBinding] {
+            [tokenEmbedding, positionEmbedding] + [classEmbedding].compactMap { $0 } + layers.flatMap(\.all)
+                + finalNorm.all + (projection?.all ?? [])
         }
     }
 }

@@ -21,51 +21,39 @@ public struct VisionTransformer: ImageTower {
     let positionEmbedding: Tensor
     /// `[width]`, when the tower has a class token.
     let classEmbedding: Tensor?
-    let preNorm: LayerNormWeights?
+    let preNorm: LayerNorm?
     let encoder: TransformerEncoder
-    let postNorm: LayerNormWeights
+    let postNorm: LayerNorm
     /// The pooling head, when the tower pools by attention.
     let head: AttentionPoolingHead?
     /// CoCa's attentional pooler.
     let pooler: AttentionalPooler?
     /// `[embedding, width]` (+ bias), always Float32; nil when the pooled vector is the embedding.
-    let projection: LinearLayer?
-    /// The projection's values (`[embedding, width]`), for ``CLIPModel/fingerprint``.
-    let projectionMatrix: Tensor?
+    let projection: Projection?
     let workspaces = WorkspacePool()
 
-    init(architecture: VisionArchitecture, embeddingDimension: Int, binding: VisionTowerBinding,
+    init(architecture: VisionArchitecture, embeddingDimension: Int, binding: Binding,
          loader: WeightLoader) throws(CLIPModelError) {
         self.architecture = architecture
         self.embeddingDimension = embeddingDimension
-        patchEmbedding = try loader.linear(binding.patchEmbedding, bias: binding.patchBias)
+        patchEmbedding = try LinearLayer(binding.patchEmbedding, loader: loader)
         positionEmbedding = try loader.load(binding.positionEmbedding)
         classEmbedding = try binding.classEmbedding.map { (b) throws(CLIPModelError) in try loader.load(b) }
-        preNorm = try binding.preNorm.map { (b) throws(CLIPModelError) in try loader.load(b) }
-        var layers: [EncoderLayerWeights] = []
-        for layer in binding.layers { layers.append(try loader.load(layer)) }
+        preNorm = try binding.preNorm.map { (b) throws(CLIPModelError) in try LayerNorm(b, loader: loader) }
         let rotary = architecture.options.rotary.map {
             RotaryTable($0, grid: architecture.gridSize, headWidth: architecture.encoder.headWidth,
                         prefixTokens: architecture.options.classToken ? 1 : 0)
         }
-        encoder = TransformerEncoder(architecture: architecture.encoder, layers: layers, rotary: rotary)
-        postNorm = try loader.load(binding.postNorm)
+        encoder = try TransformerEncoder(architecture: architecture.encoder, layers: binding.layers, rotary: rotary,
+                                         loader: loader)
+        postNorm = try LayerNorm(binding.postNorm, loader: loader)
         head = try binding.head.map { (head) throws(CLIPModelError) in
-            try AttentionPoolingHead(binding: head, encoder: architecture.encoder, loader: loader)
+            try AttentionPoolingHead(head, encoder: architecture.encoder, loader: loader)
         }
         pooler = try binding.pooler.map { (pooler) throws(CLIPModelError) in
-            try AttentionalPooler(binding: pooler, epsilon: architecture.encoder.layerNormEpsilon, loader: loader)
+            try AttentionalPooler(pooler, epsilon: architecture.encoder.layerNormEpsilon, loader: loader)
         }
-        if let weight = binding.projection {
-            let matrix = try loader.load(weight)
-            let bias = try binding.projectionBias.map { (b) throws(CLIPModelError) in try loader.load(b) }
-            projection = try LinearLayer(weight: matrix, bias: bias, precision: .float32,
-                                         name: weight.sources.map(\.key).joined(separator: ", "))
-            projectionMatrix = matrix
-        } else {
-            projection = nil
-            projectionMatrix = nil
-        }
+        projection = try binding.projection.map { (b) throws(CLIPModelError) in try Projection(b, loader: loader) }
         if case .classToken = architecture.options.pooling, classEmbedding == nil {
             throw .unsupportedArchitecture(file: "vision tower", reason: "class-token pooling without a class token")
         }
@@ -93,14 +81,14 @@ public struct VisionTransformer: ImageTower {
     /// The projection (CLIP, PE), then the class embedding (CLIP, PE) and the pooling head's
     /// probe and query (SigLIP, PE).
     public var fingerprintTensors: TowerFingerprint {
-        TowerFingerprint(projection: projectionMatrix,
+        TowerFingerprint(projection: projection?.matrix,
                          others: [classEmbedding].compactMap { $0 } + (head.map { [$0.probe, $0.query] } ?? [])
                             + (pooler.map { [$0.queries] } ?? []))
     }
 
     /// The linear layers of the tower.
     var linearLayers: [LinearLayer] {
-        encoder.layers.flatMap(\.linearLayers) + [patchEmbedding] + (head?.linearLayers ?? [])
+        encoder.linearLayers + [patchEmbedding] + (head?.linearLayers ?? [])
             + (pooler?.linearLayers ?? [])
     }
 
@@ -251,9 +239,71 @@ public struct VisionTransformer: ImageTower {
                       epsilon: a.encoder.layerNormEpsilon)
         }
         if let projection {
-            try project(pooled, rows: images, through: projection, into: output, workspace: ws)
+            try project(pooled, rows: images, through: projection.layer, into: output, workspace: ws)
         } else if pooled != output {
             output.update(from: pooled, count: images * width)
+        }
+    }
+}
+
+extension VisionTransformer {
+    /// The image tower's tensors in one layout's names, with the shapes its
+    /// ``VisionArchitecture`` implies: the patch embedding (with SigLIP's bias), the class and
+    /// positional embeddings, the pre-LayerNorm, the encoder layers, the post-LayerNorm, the
+    /// pooling layer the options name and the projection.
+    struct Binding: Sendable {
+        /// `[width, channels, patch, patch]` read as `[width, channels·patch·patch]`.
+        var patchEmbedding: LinearLayer.Binding
+        var classEmbedding: WeightBinding?
+        var positionEmbedding: WeightBinding
+        var preNorm: LayerNorm.Binding?
+        var layers: [EncoderLayer.Binding]
+        var postNorm: LayerNorm.Binding
+        var head: AttentionPoolingHead.Binding?
+        /// CoCa's attentional pooler.
+        var pooler: AttentionalPooler.Binding?
+        /// `[embedding, width]` (+ timm's head bias).
+        var projection: LinearLayer.Binding?
+
+        init(keys: CheckpointKeys, architecture: VisionArchitecture, embeddingDimension: Int) {
+            let p = keys.visionPrefix
+            let w = architecture.encoder.width
+            let patch = architecture.patchSize
+            let options = architecture.options
+            patchEmbedding = LinearLayer.Binding(
+                weight: .direct(p + keys.patchEmbedding, [w, architecture.channels, patch, patch],
+                                as: [w, architecture.patchLength]),
+                bias: options.patchBias ? .direct(p + keys.patchBias, [w]) : nil)
+            let tokens = architecture.tokenCount
+            let batchAxes = keys.embeddingsHaveBatchAxes
+            positionEmbedding = .direct(p + keys.visionPositionEmbedding, batchAxes ? [1, tokens, w] : [tokens, w],
+                                        as: [tokens, w])
+            layers = (0..<architecture.encoder.layers).map {
+                EncoderLayer.Binding(names: keys.visionLayers, prefix: p, index: $0, encoder: architecture.encoder)
+            }
+            let pooled = architecture.pooledWidth(embeddingDimension: embeddingDimension)
+            postNorm = LayerNorm.Binding(p + keys.postNorm, width: pooled)
+            if options.classToken {
+                classEmbedding = .direct(p + keys.classEmbedding, batchAxes ? [1, 1, w] : [w], as: [w])
+            }
+            if options.preNorm { preNorm = LayerNorm.Binding(p + keys.preNorm, width: w) }
+            if case let .attentionHead(heads, mlp) = options.pooling {
+                head = AttentionPoolingHead.Binding(names: keys.head, prefix: p, width: w, heads: heads, mlpWidth: mlp)
+            }
+            if case let .attentionalPooler(queries, heads) = options.pooling {
+                pooler = AttentionalPooler.Binding(prefix: p, width: pooled, towerWidth: w, queries: queries, heads: heads)
+            }
+            switch options.projection {
+            case .none: break
+            case .matrix, .linear:
+                projection = .projection(keys.visionProjection, width: pooled, embedding: embeddingDimension)
+            }
+        }
+
+        var all: [WeightBinding] {
+            [patchEmbedding.weight] + [patchEmbedding.bias, classEmbedding].compactMap { $0 } + [positionEmbedding]
+                + (preNorm?.all ?? []) + layers.flatMap(\.all) + postNorm.all + (head?.all ?? []) + (pooler?.all ?? [])
+                + (projection?.all ?? [])
         }
     }
 }

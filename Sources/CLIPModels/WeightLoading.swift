@@ -1,33 +1,5 @@
 import TensorCore
 
-/// The weights of one LayerNorm: `weight` (gamma) and `bias` (beta), each `[width]`.
-struct LayerNormWeights: Sendable {
-    let weight: Tensor
-    let bias: Tensor
-}
-
-/// The weights of one pre-norm encoder layer: layer norms, and linear layers prepared for the
-/// backend (``LinearLayer``, weights `[out, in]` with their biases).
-struct EncoderLayerWeights: Sendable {
-    let norm1: LayerNormWeights
-    /// `[3·width, width]` + `[3·width]`: query, key and value projections stacked.
-    let qkv: LinearLayer
-    /// The attention output's LayerNorm (``EncoderBlockOptions/attentionOutputNorm``).
-    var attentionNorm: LayerNormWeights? = nil
-    /// `[width, width]` + `[width]`.
-    let output: LinearLayer
-    let norm2: LayerNormWeights
-    /// `[mlpWidth, width]` + `[mlpWidth]` (a gated MLP: `[2·mlpWidth, width]`, gate rows first).
-    let fc1: LinearLayer
-    /// The MLP hidden activations' LayerNorm (``EncoderBlockOptions/mlpNorm``).
-    var mlpNorm: LayerNormWeights? = nil
-    /// `[width, mlpWidth]` + `[width]`.
-    let fc2: LinearLayer
-
-    /// The layer's linear layers.
-    var linearLayers: [LinearLayer] { [qkv, output, fc1, fc2] }
-}
-
 /// Checks a weight source against the tensors an architecture needs, then reads them into the
 /// internal layout.
 struct WeightLoader {
@@ -118,30 +90,60 @@ struct WeightLoader {
                               reason: "tensor \"\(weight.sources.map(\.key).joined(separator: ", "))\": \(error)")
         }
     }
+}
 
-    func load(_ norm: LayerNormBinding) throws(CLIPModelError) -> LayerNormWeights {
-        LayerNormWeights(weight: try load(norm.weight), bias: try load(norm.bias))
+/// How one internal tensor is made from one or more checkpoint tensors.
+struct WeightBinding: Sendable {
+    enum Assembly: Sendable {
+        /// The stored tensor, reshaped to the internal shape (same element count).
+        case reshape
+        /// The stored tensors stacked along their first axis.
+        case concatenateRows
+        /// The stored `[a, b]` matrix transposed to `[b, a]`.
+        case transpose
+        /// The stored tensors stacked along their first axis with `rows` rows of zeros before
+        /// source `before` (EVA's attention bias: query, a zero key bias, value).
+        case concatenateRowsWithZeros(before: Int, rows: Int)
     }
 
-    /// A linear layer of `weight` (`[out, in]`) and `bias`, prepared for `precision` (the
-    /// loader's when nil). The weight is reordered now, and its source let go.
-    func linear(_ weight: WeightBinding, bias: WeightBinding?,
-                precision: ModelPrecision? = nil) throws(CLIPModelError) -> LinearLayer {
-        let matrix = try load(weight)
-        let vector = try bias.map { (b) throws(CLIPModelError) in try load(b) }
-        return try LinearLayer(weight: matrix, bias: vector, precision: precision ?? self.precision,
-                               name: weight.sources.map(\.key).joined(separator: ", "))
+    /// The checkpoint keys read, with the shapes the architecture implies.
+    var sources: [(key: String, shape: [Int])]
+    /// How the sources are combined.
+    var assembly: Assembly
+    /// The shape of the internal tensor.
+    var shape: [Int]
+    /// Other stored shapes that are accepted for a single source (a logit scale saved as `[1]`).
+    var alternativeShapes: [[Int]] = []
+
+    static func direct(_ key: String, _ shape: [Int], as internalShape: [Int]? = nil) -> WeightBinding {
+        WeightBinding(sources: [(key, shape)], assembly: .reshape, shape: internalShape ?? shape)
+    }
+}
+
+/// Every tensor of a CLIP model, bound to the keys of one checkpoint layout.
+struct ModelBinding: Sendable {
+    var keys: CheckpointKeys
+    var vision: VisionTransformer.Binding
+    var text: TextTransformer.Binding
+    var logitScale: WeightBinding
+    /// SigLIP's logit bias.
+    var logitBias: WeightBinding?
+
+    init(keys: CheckpointKeys, architecture: CLIPArchitecture) {
+        self.keys = keys
+        vision = VisionTransformer.Binding(keys: keys, architecture: architecture.vision,
+                                    embeddingDimension: architecture.embeddingDimension)
+        text = TextTransformer.Binding(keys: keys, architecture: architecture.text,
+                                embeddingDimension: architecture.embeddingDimension)
+        var scale = WeightBinding.direct(keys.logitScale, [])
+        scale.alternativeShapes = [[1]]
+        logitScale = scale
+        if architecture.family == .siglip {
+            var bias = WeightBinding.direct(keys.logitBias, [])
+            bias.alternativeShapes = [[1]]
+            logitBias = bias
+        }
     }
 
-    func load(_ layer: EncoderLayerBinding) throws(CLIPModelError) -> EncoderLayerWeights {
-        EncoderLayerWeights(
-            norm1: try load(layer.norm1),
-            qkv: try linear(layer.qkvWeight, bias: layer.qkvBias),
-            attentionNorm: try layer.attentionNorm.map { (n) throws(CLIPModelError) in try load(n) },
-            output: try linear(layer.outputWeight, bias: layer.outputBias),
-            norm2: try load(layer.norm2),
-            fc1: try linear(layer.fc1Weight, bias: layer.fc1Bias),
-            mlpNorm: try layer.mlpNorm.map { (n) throws(CLIPModelError) in try load(n) },
-            fc2: try linear(layer.fc2Weight, bias: layer.fc2Bias))
-    }
+    var all: [WeightBinding] { vision.all + text.all + [logitScale] + [logitBias].compactMap { $0 } }
 }

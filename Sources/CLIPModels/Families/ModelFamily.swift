@@ -73,10 +73,10 @@ public struct FamilyDescriptor: Sendable {
     /// the checkpoint has one.
     let scoring: @Sendable (_ logitScale: Float, _ logitBias: Float?) -> Scoring
     /// Builds the image tower from the checkpoint's weights.
-    let makeImageTower: @Sendable (VisionArchitecture, _ embeddingDimension: Int, VisionTowerBinding, WeightLoader)
+    let makeImageTower: @Sendable (VisionArchitecture, _ embeddingDimension: Int, VisionTransformer.Binding, WeightLoader)
         throws(CLIPModelError) -> any ImageTower
     /// Builds the text tower from the checkpoint's weights.
-    let makeTextTower: @Sendable (TextArchitecture, _ embeddingDimension: Int, TextTowerBinding, WeightLoader)
+    let makeTextTower: @Sendable (TextArchitecture, _ embeddingDimension: Int, TextTransformer.Binding, WeightLoader)
         throws(CLIPModelError) -> any TextTower
     /// `clip info`'s description of the text tower's pooling (e.g. "pooled at token 49407").
     let describeTextPooling: @Sendable (TextArchitecture) -> String
@@ -85,12 +85,12 @@ public struct FamilyDescriptor: Sendable {
     let describeArchitecture: @Sendable (_ activation: String) -> String
 
     /// The ViT image tower (``VisionTransformer``), for families whose image tower it is.
-    static let visionTransformer: @Sendable (VisionArchitecture, Int, VisionTowerBinding, WeightLoader)
+    static let visionTransformer: @Sendable (VisionArchitecture, Int, VisionTransformer.Binding, WeightLoader)
         throws(CLIPModelError) -> any ImageTower = { (architecture, embedding, binding, loader) throws(CLIPModelError) in
             try VisionTransformer(architecture: architecture, embeddingDimension: embedding, binding: binding, loader: loader)
         }
     /// The transformer text tower (``TextTransformer``), for families whose text tower it is.
-    static let textTransformer: @Sendable (TextArchitecture, Int, TextTowerBinding, WeightLoader)
+    static let textTransformer: @Sendable (TextArchitecture, Int, TextTransformer.Binding, WeightLoader)
         throws(CLIPModelError) -> any TextTower = { (architecture, embedding, binding, loader) throws(CLIPModelError) in
             try TextTransformer(architecture: architecture, embeddingDimension: embedding, binding: binding, loader: loader)
         }

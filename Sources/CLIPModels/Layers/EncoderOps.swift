@@ -81,20 +81,3 @@ func accumulate(_ a: Float, times x: UnsafePointer<Float>, into y: UnsafeMutable
         i += 1
     }
 }
-
-/// LayerNorm of `rows` rows of `width` elements from `input` into `output` (may be the same).
-func layerNorm(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-               weights: LayerNormWeights, epsilon: Float) {
-    weights.weight.withUnsafeBufferPointer { gamma in
-        weights.bias.withUnsafeBufferPointer { beta in
-            guard let gammaBase = gamma.baseAddress, let betaBase = beta.baseAddress else { return }
-            let input = SendablePointer(input), output = SendableMutablePointer(output)
-            let gamma = SendablePointer(gammaBase), beta = SendablePointer(betaBase)
-            forEachRowChunk(rows: rows, width: width) { range in
-                let offset = range.lowerBound * width
-                Kernels.layerNorm(input.base + offset, into: output.base + offset, rows: range.count, width: width,
-                                  gamma: gamma.base, beta: beta.base, epsilon: epsilon)
-            }
-        }
-    }
-}

@@ -7,7 +7,7 @@ import TensorCore
 /// values come from the tower's width; open_clip then applies `ln_post` (of the embedding width)
 /// and takes query 0 as the pooled vector (the other queries feed CoCa's text decoder only).
 ///
-/// One file holds the layer: its key names and shapes (``AttentionalPoolerBinding``), its loading
+/// One file holds the layer: its key names and shapes (``Binding``), its loading
 /// and its forward. Query 0 is the same for every image, so its projection is computed once,
 /// when the model opens; per image only the keys and values of its tokens are projected.
 struct AttentionalPooler: Sendable {
@@ -18,7 +18,7 @@ struct AttentionalPooler: Sendable {
     /// `[width]`: `LN_q(queries[0]) · W_qᵀ + b_q`.
     let query: Tensor
     /// `ln_k`, over the tower's width.
-    let keyNorm: LayerNormWeights
+    let keyNorm: LayerNorm
     /// `[2·width, towerWidth]` + `[2·width]`: the key and value projections stacked.
     let keyValue: LinearLayer
     /// `[width, width]` + `[width]`.
@@ -26,14 +26,14 @@ struct AttentionalPooler: Sendable {
     /// The learned queries, for ``CLIPModel/fingerprint``.
     let queries: Tensor
 
-    init(binding: AttentionalPoolerBinding, epsilon: Float, loader: WeightLoader) throws(CLIPModelError) {
+    init(_ binding: Binding, epsilon: Float, loader: WeightLoader) throws(CLIPModelError) {
         width = binding.width
         heads = binding.heads
         self.epsilon = epsilon
         let e = binding.width, w = binding.towerWidth
         queries = try loader.load(binding.queries)
-        let queryNorm = try loader.load(binding.queryNorm)
-        keyNorm = try loader.load(binding.keyNorm)
+        let queryNorm = try LayerNorm(binding.queryNorm, loader: loader)
+        keyNorm = try LayerNorm(binding.keyNorm, loader: loader)
         let bias = try loader.load(binding.inProjectionBias).scalars
         let name = binding.inProjectionNames
         do {
@@ -67,7 +67,7 @@ struct AttentionalPooler: Sendable {
         } catch {
             throw .weightFile(path: loader.source.sourceDescription, reason: "tensor \"\(name)\": \(error)")
         }
-        output = try loader.linear(binding.outProjectionWeight, bias: binding.outProjectionBias)
+        output = try LinearLayer(binding.outProjection, loader: loader)
     }
 
     var linearLayers: [LinearLayer] { [keyValue, output] }
@@ -107,70 +107,70 @@ struct AttentionalPooler: Sendable {
     }
 }
 
-/// The tensors of an ``AttentionalPooler`` under a prefix (`visual.attn_pool.`): `query`
-/// `[queries, width]`, `ln_q` `[width]`, `ln_k` `[towerWidth]`, the `nn.MultiheadAttention`'s
-/// in-projection (separate `q_proj_weight` `[width, width]`, `k_proj_weight` and `v_proj_weight`
-/// `[width, towerWidth]` when the widths differ, else one `in_proj_weight` `[3·width, width]`)
-/// with `in_proj_bias` `[3·width]`, and `out_proj`.
-struct AttentionalPoolerBinding: Sendable {
-    enum InProjection: Sendable {
-        case packed(WeightBinding)
-        case separate(query: WeightBinding, keyValue: WeightBinding)
-    }
-
-    let width: Int
-    let towerWidth: Int
-    let heads: Int
-    var queries: WeightBinding
-    var queryNorm: LayerNormBinding
-    var keyNorm: LayerNormBinding
-    var inProjection: InProjection
-    var inProjectionBias: WeightBinding
-    var outProjectionWeight: WeightBinding
-    var outProjectionBias: WeightBinding
-
-    init(prefix: String, width: Int, towerWidth: Int, queries: Int, heads: Int) {
-        self.width = width
-        self.towerWidth = towerWidth
-        self.heads = heads
-        let p = prefix + "attn_pool."
-        self.queries = .direct(p + "query", [queries, width])
-        queryNorm = LayerNormBinding(p + "ln_q", width: width)
-        keyNorm = LayerNormBinding(p + "ln_k", width: towerWidth)
-        if width == towerWidth {
-            inProjection = .packed(.direct(p + "attn.in_proj_weight", [3 * width, width]))
-        } else {
-            inProjection = .separate(
-                query: .direct(p + "attn.q_proj_weight", [width, width]),
-                keyValue: WeightBinding(sources: [(p + "attn.k_proj_weight", [width, towerWidth]),
-                                                  (p + "attn.v_proj_weight", [width, towerWidth])],
-                                        assembly: .concatenateRows, shape: [2 * width, towerWidth]))
+extension AttentionalPooler {
+    /// The tensors of an ``AttentionalPooler`` under a prefix (`visual.attn_pool.`): `query`
+    /// `[queries, width]`, `ln_q` `[width]`, `ln_k` `[towerWidth]`, the `nn.MultiheadAttention`'s
+    /// in-projection (separate `q_proj_weight` `[width, width]`, `k_proj_weight` and `v_proj_weight`
+    /// `[width, towerWidth]` when the widths differ, else one `in_proj_weight` `[3·width, width]`)
+    /// with `in_proj_bias` `[3·width]`, and `out_proj`.
+    struct Binding: Sendable {
+        enum InProjection: Sendable {
+            case packed(WeightBinding)
+            case separate(query: WeightBinding, keyValue: WeightBinding)
         }
-        inProjectionBias = .direct(p + "attn.in_proj_bias", [3 * width])
-        outProjectionWeight = .direct(p + "attn.out_proj.weight", [width, width])
-        outProjectionBias = .direct(p + "attn.out_proj.bias", [width])
-    }
 
-    /// The in-projection's keys, for errors.
-    var inProjectionNames: String {
-        switch inProjection {
-        case let .packed(weight): return weight.sources.map(\.key).joined(separator: ", ")
-        case let .separate(query, keyValue): return (query.sources + keyValue.sources).map(\.key).joined(separator: ", ")
+        let width: Int
+        let towerWidth: Int
+        let heads: Int
+        var queries: WeightBinding
+        var queryNorm: LayerNorm.Binding
+        var keyNorm: LayerNorm.Binding
+        var inProjection: InProjection
+        var inProjectionBias: WeightBinding
+        var outProjection: LinearLayer.Binding
+
+        init(prefix: String, width: Int, towerWidth: Int, queries: Int, heads: Int) {
+            self.width = width
+            self.towerWidth = towerWidth
+            self.heads = heads
+            let p = prefix + "attn_pool."
+            self.queries = .direct(p + "query", [queries, width])
+            queryNorm = LayerNorm.Binding(p + "ln_q", width: width)
+            keyNorm = LayerNorm.Binding(p + "ln_k", width: towerWidth)
+            if width == towerWidth {
+                inProjection = .packed(.direct(p + "attn.in_proj_weight", [3 * width, width]))
+            } else {
+                inProjection = .separate(
+                    query: .direct(p + "attn.q_proj_weight", [width, width]),
+                    keyValue: WeightBinding(sources: [(p + "attn.k_proj_weight", [width, towerWidth]),
+                                                      (p + "attn.v_proj_weight", [width, towerWidth])],
+                                            assembly: .concatenateRows, shape: [2 * width, towerWidth]))
+            }
+            inProjectionBias = .direct(p + "attn.in_proj_bias", [3 * width])
+            outProjection = LinearLayer.Binding(p + "attn.out_proj", outputs: width, inputs: width)
         }
-    }
 
-    var all: [WeightBinding] {
-        let projection: [WeightBinding]
-        switch inProjection {
-        case let .packed(weight): projection = [weight]
-        case let .separate(query, keyValue): projection = [query, keyValue]
+        /// The in-projection's keys, for errors.
+        var inProjectionNames: String {
+            switch inProjection {
+            case let .packed(weight): return weight.sources.map(\.key).joined(separator: ", ")
+            case let .separate(query, keyValue): return (query.sources + keyValue.sources).map(\.key).joined(separator: ", ")
+            }
         }
-        return [queries] + queryNorm.all + keyNorm.all + projection
-            + [inProjectionBias, outProjectionWeight, outProjectionBias]
-    }
 
-    /// The number of parameters.
-    static func parameterCount(width e: Int, towerWidth w: Int, queries: Int) -> Int {
-        queries * e + 2 * e + 2 * w + e * e + 2 * e * w + 3 * e + e * e + e
+        var all: [WeightBinding] {
+            let projection: [WeightBinding]
+            switch inProjection {
+            case let .packed(weight): projection = [weight]
+            case let .separate(query, keyValue): projection = [query, keyValue]
+            }
+            return [queries] + queryNorm.all + keyNorm.all + projection
+                + [inProjectionBias] + outProjection.all
+        }
+
+        /// The number of parameters.
+        static func parameterCount(width e: Int, towerWidth w: Int, queries: Int) -> Int {
+            queries * e + 2 * e + 2 * w + e * e + 2 * e * w + 3 * e + e * e + e
+        }
     }
 }

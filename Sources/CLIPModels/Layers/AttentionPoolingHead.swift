@@ -17,7 +17,7 @@ struct AttentionPoolingHead: Sendable {
     let keyValue: LinearLayer
     /// `[width, width]` + `[width]`.
     let output: LinearLayer
-    let norm: LayerNormWeights
+    let norm: LayerNorm
     /// `[mlpWidth, width]` + `[mlpWidth]`.
     let fc1: LinearLayer
     /// `[width, mlpWidth]` + `[width]`.
@@ -25,18 +25,51 @@ struct AttentionPoolingHead: Sendable {
     /// The probe, for ``CLIPModel/fingerprint``.
     let probe: Tensor
 
-    init(binding: PoolingHeadBinding, encoder: EncoderArchitecture, loader: WeightLoader) throws(CLIPModelError) {
+    /// The head's tensors under a tower prefix, in a layout's names: the probe `[1, 1, width]`
+    /// (read as `[width]`), the query/key/value projections (transformers' packed
+    /// `nn.MultiheadAttention`, timm's `q` and `kv` layers), the output projection, the LayerNorm
+    /// and the MLP (`[mlpWidth, width]`, `[width, mlpWidth]`).
+    struct Binding: Sendable {
+        var probe: WeightBinding
+        /// `[3·width, width]` + `[3·width]`: query, key and value projections packed.
+        var inProjection: LinearLayer.Binding
+        var outProjection: LinearLayer.Binding
+        var norm: LayerNorm.Binding
+        var fc1: LinearLayer.Binding
+        var fc2: LinearLayer.Binding
+        /// The head's attention heads (SigLIP: the encoder's; PE: its own count).
+        var heads: Int
+        /// The head's MLP width.
+        var mlpWidth: Int
+
+        init(names: CheckpointKeys.HeadNames, prefix: String, width w: Int, heads: Int, mlpWidth: Int) {
+            self.heads = heads
+            self.mlpWidth = mlpWidth
+            let p = prefix + names.prefix
+            probe = .direct(p + names.probe, [1, 1, w], as: [w])
+            inProjection = .queryKeyValue(names.inProjection, prefix: p, rows: [w, w, w], width: w)
+            outProjection = LinearLayer.Binding(p + names.outProjection, outputs: w, inputs: w)
+            norm = LayerNorm.Binding(p + names.norm, width: w)
+            fc1 = LinearLayer.Binding(p + names.fc1, outputs: mlpWidth, inputs: w)
+            fc2 = LinearLayer.Binding(p + names.fc2, outputs: w, inputs: mlpWidth)
+        }
+
+        var all: [WeightBinding] { [probe] + inProjection.all + outProjection.all + norm.all + fc1.all + fc2.all }
+    }
+
+    init(_ binding: Binding, encoder: EncoderArchitecture, loader: WeightLoader) throws(CLIPModelError) {
         architecture = encoder
         heads = binding.heads
         let w = encoder.width
         let probe = try loader.load(binding.probe)
-        let inWeight = try loader.load(binding.inProjectionWeight)
-        let inBias = try loader.load(binding.inProjectionBias)
-        let name = binding.inProjectionWeight.sources.map(\.key).joined(separator: ", ")
+        let inWeight = try loader.load(binding.inProjection.weight)
+        let inBias = try binding.inProjection.bias.map { (b) throws(CLIPModelError) in try loader.load(b) }
+        let name = binding.inProjection.name
         do {
             // The query of the probe, in Double and rounded once.
             var query = [Float](repeating: 0, count: w)
-            let (weights, biases, probeValues) = (inWeight.scalars, inBias.scalars, probe.scalars)
+            let (weights, probeValues) = (inWeight.scalars, probe.scalars)
+            let biases = inBias?.scalars ?? [Float](repeating: 0, count: 3 * w)
             for j in 0..<w {
                 var sum = Double(biases[j])
                 for c in 0..<w { sum += Double(weights[j * w + c]) * Double(probeValues[c]) }
@@ -53,10 +86,10 @@ struct AttentionPoolingHead: Sendable {
             throw .weightFile(path: loader.source.sourceDescription, reason: "tensor \"\(name)\": \(error)")
         }
         self.probe = probe
-        output = try loader.linear(binding.outProjectionWeight, bias: binding.outProjectionBias)
-        norm = try loader.load(binding.norm)
-        fc1 = try loader.linear(binding.fc1Weight, bias: binding.fc1Bias)
-        fc2 = try loader.linear(binding.fc2Weight, bias: binding.fc2Bias)
+        output = try LinearLayer(binding.outProjection, loader: loader)
+        norm = try LayerNorm(binding.norm, loader: loader)
+        fc1 = try LinearLayer(binding.fc1, loader: loader)
+        fc2 = try LinearLayer(binding.fc2, loader: loader)
     }
 
     var linearLayers: [LinearLayer] { [keyValue, output, fc1, fc2] }
