@@ -89,6 +89,33 @@ private func decodeOpenCLIP(_ json: String) throws -> OpenCLIPModelConfiguration
     }
 }
 
+@Test("one tower configuration for CLIP and SigLIP config.json: each family's defaults, null towers, every activation")
+func huggingFaceTowerConfigurationsShareOneReader() throws {
+    let siglip = try decodeConfiguration(HuggingFaceSiglipConfiguration.self, from: Data(#"{"model_type": "siglip"}"#.utf8),
+                                         file: "config.json")
+    #expect(siglip.textConfiguration == .siglipDefaults && siglip.visionConfiguration == .siglipDefaults)
+    #expect(siglip.visionConfiguration.patchSize == 16 && siglip.textConfiguration.maxPositionEmbeddings == 64)
+    let clip = try decodeHF(#"{"text_config": null, "vision_config": {"patch_size": [14, 14], "hidden_act": "silu"}}"#)
+    #expect(clip.textConfiguration == .clipDefaults)
+    var vision = HuggingFaceVisionConfiguration.clipDefaults
+    vision.patchSize = 14
+    vision.hiddenActivation = "silu"
+    #expect(clip.visionConfiguration == vision)
+    #expect(try clip.architecture().vision.encoder.activation == .silu)
+    // A field present in one family only is read by the same reader for both.
+    let sized = try decodeConfiguration(
+        HuggingFaceSiglipConfiguration.self, from: Data(#"{"text_config": {"projection_size": 40, "hidden_size": 32}}"#.utf8),
+        file: "config.json")
+    #expect(sized.textConfiguration.projectionSize == 40 && sized.textConfiguration.hiddenSize == 32)
+    // An unknown activation names the key and what is supported.
+    let error = modelError { try decodeHF(#"{"text_config": {"hidden_act": "relu"}}"#).architecture() }
+    guard case let .unsupportedArchitecture(_, reason)? = error else {
+        Issue.record("\(String(describing: error))")
+        return
+    }
+    #expect(reason == #"text_config.hidden_act "relu" (supported: "quick_gelu", "gelu", "gelu_pytorch_tanh", "silu")"#)
+}
+
 @Test func unsupportedHuggingFaceModels() throws {
     for json in [
         #"{"model_type": "siglip"}"#,

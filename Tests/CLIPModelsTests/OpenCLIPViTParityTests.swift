@@ -56,7 +56,7 @@ func openCLIPViTParity(name: String) throws {
     let sizes = try vitSizes(name)
     #expect(sizes.vision.pool == "token" && !sizes.text.causal_mask)
     let file = try SafeTensorsFile(contentsOf: vitFolder(name).appendingPathComponent("open_clip_model.safetensors"))
-    let model = try CLIPModel(architecture: try sizes.architecture, layout: .openCLIP, weights: file)
+    let model = try CLIPModel(architecture: sizes.architecture, layout: .openCLIP, weights: file)
     let folder = vitFolder(name)
     func ref(_ file: String) throws -> Tensor { try NumpyArrayFile.read(contentsOf: folder.appendingPathComponent(file)) }
     expectClose(try model.encode(pixelValues: try pixels(sizes.vision.image_size)), try ref("image.npy"), "\(name) images",
