@@ -172,13 +172,13 @@ extension CLIPModelDirectory {
         return textCleaning.map { OpenCLIPHFTokenizer(base: tokenizer, cleaning: $0, strippedTokenID: stripped) } ?? tokenizer
     }
 
-    /// The image preprocessing settings of a checkpoint folder, read as transformers and
-    /// open_clip read them: transformers' image-processor settings file when present; else, for
-    /// the OpenCLIP layout, its configuration's `preprocess_cfg`; else the family's settings at
-    /// the model's image size (OpenAI CLIP's, or SigLIP's). A transformers file that names no
-    /// processor type is read with the family's defaults.
+    /// The one rule for a folder's image preprocessing settings, read as transformers and
+    /// open_clip read them: transformers' image-processor settings file when present; else an
+    /// OpenCLIP configuration's `preprocess_cfg` (`openCLIPConfiguration`, the file's contents);
+    /// else the family's settings at the model's image size (OpenAI CLIP's, or SigLIP's). A
+    /// transformers file that names no processor type is read with the family's defaults.
     /// - Returns: the settings and the file they were read from (nil for the defaults).
-    static func preprocessing(in folder: URL, layout: CheckpointLayout, configuration: Data?, imageSize: Int,
+    static func preprocessing(in folder: URL, openCLIPConfiguration: Data?, imageSize: Int,
                               family: ModelFamily = .clip) throws(CLIPModelError) -> (PreprocessingConfiguration, URL?) {
         let transformers = folder.appendingPathComponent(FileName.preprocessorConfiguration)
         do throws(ImageProcessingError) {
@@ -187,9 +187,9 @@ extension CLIPModelDirectory {
                     transformersJSON: try readFile(transformers), file: transformers.path,
                     unnamedProcessor: family.descriptor.unnamedProcessor), transformers)
             }
-            if layout == .openCLIP, let configuration {
+            if let openCLIPConfiguration {
                 let file = folder.appendingPathComponent(FileName.openCLIPConfiguration)
-                return (try PreprocessingConfiguration(openCLIPJSON: configuration, file: file.path), file)
+                return (try PreprocessingConfiguration(openCLIPJSON: openCLIPConfiguration, file: file.path), file)
             }
             return (try family.descriptor.defaultPreprocessing(imageSize), nil)
         } catch {
@@ -198,28 +198,28 @@ extension CLIPModelDirectory {
     }
 
     /// The image preprocessing settings of any folder, complete checkpoint or not (`clip
-    /// preprocess`): transformers' image-processor settings file, else an OpenCLIP
-    /// configuration's `preprocess_cfg`, else `PreprocessingConfiguration.openAI`.
+    /// preprocess`), by the same rule as a model folder's: transformers' image-processor settings
+    /// file, else an OpenCLIP configuration's `preprocess_cfg`, else OpenAI CLIP's settings at
+    /// 224 pixels (`PreprocessingConfiguration.openAI`).
     /// - Throws: `CLIPModelError.imageProcessing` naming the file and key, or that `folder` is
     ///   not a directory.
     public static func preprocessingConfiguration(in folder: URL) throws(CLIPModelError) -> PreprocessingConfiguration {
-        let transformers = folder.appendingPathComponent(FileName.preprocessorConfiguration)
-        let openCLIP = folder.appendingPathComponent(FileName.openCLIPConfiguration)
-        do throws(ImageProcessingError) {
-            if FileManager.default.fileExists(atPath: transformers.path) {
-                return try PreprocessingConfiguration(transformersJSON: try readFile(transformers), file: transformers.path)
-            }
-            if FileManager.default.fileExists(atPath: openCLIP.path) {
-                return try PreprocessingConfiguration(openCLIPJSON: try readFile(openCLIP), file: openCLIP.path)
-            }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ImageProcessingError.fileUnreadable(path: folder.path, reason: "not a directory")
-            }
-            return .openAI
-        } catch {
-            throw .imageProcessing(error, context: "image preprocessing settings of \(folder.path)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .imageProcessing(.fileUnreadable(path: folder.path, reason: "not a directory"),
+                                   context: "image preprocessing settings of \(folder.path)")
         }
+        let openCLIP = folder.appendingPathComponent(FileName.openCLIPConfiguration)
+        var openCLIPConfiguration: Data?
+        if FileManager.default.fileExists(atPath: openCLIP.path) {
+            do throws(ImageProcessingError) {
+                openCLIPConfiguration = try readFile(openCLIP)
+            } catch {
+                throw .imageProcessing(error, context: "image preprocessing settings of \(folder.path)")
+            }
+        }
+        // Without a model: CLIP's family at 224 pixels, which is `PreprocessingConfiguration.openAI`.
+        return try preprocessing(in: folder, openCLIPConfiguration: openCLIPConfiguration, imageSize: 224).0
     }
 
     private static func readFile(_ url: URL) throws(ImageProcessingError) -> Data {

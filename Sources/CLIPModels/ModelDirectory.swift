@@ -147,8 +147,8 @@ public struct CLIPModelDirectory: Sendable {
         tokenizerSource = Self.tokenizerRule(files: Self.tokenizerFiles(in: url, family: architecture.family),
                                              text: architecture.text)
         (preprocessing, preprocessingFile) = try Self.preprocessing(
-            in: url, layout: layout, configuration: openCLIPData, imageSize: architecture.vision.imageSize,
-            family: architecture.family)
+            in: url, openCLIPConfiguration: layout == .openCLIP ? openCLIPData : nil,
+            imageSize: architecture.vision.imageSize, family: architecture.family)
     }
 
     /// The URL of `name` inside the directory when that file exists.
