@@ -41,9 +41,21 @@ extension ImagePreprocessor {
         batch(count: images.count, source: { "image \($0)" }) { index in images[index] }
     }
 
-    private func batch(count: Int, source: @escaping @Sendable (Int) -> String,
-                       image: @escaping @Sendable (Int) throws -> RGBImage) -> PreprocessedBatch {
-        // Each worker decodes and prepares whole images into its own slots.
+    /// Decodes images from their bytes (`data[i]`, named `sources[i]` in errors) and prepares
+    /// them (``preparedImage(_:)``: resize and crop, still 8-bit) on the compute threads: each
+    /// input's image or error, in input order. For a pipeline that reads files itself and stacks
+    /// prepared images of several reads into one batch (``pixelValues(forPrepared:)``).
+    public func preparedImages(fromData data: [Data], sources: [String]) -> [Result<RGBImage, ImageProcessingError>] {
+        let loader = self.loader
+        return prepare(count: min(data.count, sources.count), source: { sources[$0] }) { index in
+            try loader.image(from: data[index], source: sources[index])
+        }
+    }
+
+    /// Each input's prepared image or error, made on the compute threads (each worker decodes and
+    /// prepares whole images into its own slots).
+    private func prepare(count: Int, source: @escaping @Sendable (Int) -> String,
+                         image: @escaping @Sendable (Int) throws -> RGBImage) -> [Result<RGBImage, ImageProcessingError>] {
         let slots = PreparedSlots(count: count)
         let preprocessor = self
         ComputeThreads.parallel(count) { index in
@@ -56,9 +68,14 @@ extension ImagePreprocessor {
                 slots.set(.failure(.corruptImage(source: source(index), format: "image", detail: "\(error)")), at: index)
             }
         }
+        return slots.results.map { $0 ?? .failure(.emptyBatch) }
+    }
+
+    private func batch(count: Int, source: @escaping @Sendable (Int) -> String,
+                       image: @escaping @Sendable (Int) throws -> RGBImage) -> PreprocessedBatch {
         var good: [(index: Int, image: RGBImage)] = []
         var failures: [PreprocessedBatch.Failure] = []
-        for (index, result) in slots.results.enumerated() {
+        for (index, result) in prepare(count: count, source: source, image: image).enumerated() {
             switch result {
             case let .success(prepared):
                 if let first = good.first?.image, prepared.width != first.width || prepared.height != first.height {
@@ -69,24 +86,12 @@ extension ImagePreprocessor {
                 }
             case let .failure(error):
                 failures.append(.init(index: index, error: error))
-            case nil:
-                failures.append(.init(index: index, error: .emptyBatch))
             }
         }
-        let rows = good
-        guard let first = rows.first?.image,
-              let pixels = try? Tensor(shape: [rows.count, 3, first.height, first.width], initializingWith: { buffer in
-                  guard let base = buffer.baseAddress else { return }
-                  let output = SendableMutablePointer(base)
-                  let planeCount = 3 * first.height * first.width
-                  ComputeThreads.parallel(rows.count) { row in
-                      preprocessor.normalize(rows[row].image, into: output.base + row * planeCount)
-                  }
-              })
-        else {
+        guard !good.isEmpty, let pixels = try? pixelValues(forPrepared: good.map(\.image)) else {
             return PreprocessedBatch(pixelValues: nil, indices: [], failures: failures)
         }
-        return PreprocessedBatch(pixelValues: pixels, indices: rows.map(\.index), failures: failures)
+        return PreprocessedBatch(pixelValues: pixels, indices: good.map(\.index), failures: failures)
     }
 }
 

@@ -98,20 +98,11 @@ enum EmbeddingPipeline {
                 }
                 examined.append((hash, needed))
             }
-            let prepared = ResultSlots<Result<RGBImage, ImageProcessingError>>(count: batch.count)
-            let targets = decode
-            ComputeThreads.parallel(targets.count) { j in
-                let i = targets[j]
-                guard let data = batch[i].data else { return }
-                do {
-                    let image = try preprocessor.loader.image(from: data, source: batch[i].file.path)
-                    prepared.set(.success(try preprocessor.preparedImage(image)), at: i)
-                } catch let error as ImageProcessingError {
-                    prepared.set(.failure(error), at: i)
-                } catch {
-                    prepared.set(.failure(.corruptImage(source: batch[i].file.path, format: "image", detail: "\(error)")), at: i)
-                }
-            }
+            // Decodes and prepares the files that need the model, on the compute threads.
+            var prepared = [Result<RGBImage, ImageProcessingError>?](repeating: nil, count: batch.count)
+            let results = preprocessor.preparedImages(fromData: decode.map { batch[$0].data ?? Data() },
+                                                      sources: decode.map { batch[$0].file.path })
+            for (j, i) in decode.enumerated() { prepared[i] = results[j] }
             for (i, file) in batch.enumerated() {
                 let (hash, needed) = examined[i]
                 if let failure = file.failure {
@@ -119,7 +110,7 @@ enum EmbeddingPipeline {
                 } else if !needed {
                     outcomes.append(FileOutcome(file: file.file, hash: hash, error: nil, row: nil))
                 } else {
-                    switch prepared.value(at: i) {
+                    switch prepared[i] {
                     case let .success(image)?:
                         outcomes.append(FileOutcome(file: file.file, hash: hash, error: nil, row: images.count))
                         images.append(image)

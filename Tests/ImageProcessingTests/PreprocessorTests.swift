@@ -105,6 +105,26 @@ import TensorCore
         #expect(mixed.failures == [.init(index: 1, error: .batchShapeMismatch(index: 1, shape: [3, 224, 448], expected: [3, 448, 224]))])
     }
 
+    /// Bytes decoded and prepared in parallel, each input's own result in input order; stacked,
+    /// the prepared images give the plain batch's pixels.
+    @Test func preparedImagesFromBytesKeepEachResult() throws {
+        let preprocessor = ImagePreprocessor()
+        let urls = try ["landscape_640x480.jpg", "thin_13x400.png"].map { try Fixtures.image($0) }
+        let bytes = try urls.map { try Data(contentsOf: $0) }
+        let results = preprocessor.preparedImages(fromData: [bytes[0], Data([0x89, 0x50, 0x4E, 0x47, 1, 2]), bytes[1]],
+                                                  sources: [urls[0].path, "broken.png", urls[1].path])
+        #expect(results.count == 3)
+        let images = try [results[0], results[2]].map { try $0.get() }
+        #expect(images.map(\.width) == [224, 224] && images.map(\.height) == [224, 224])
+        #expect(try preprocessor.pixelValues(forPrepared: images) == (try preprocessor.pixelValues(contentsOf: urls)))
+        guard case let .failure(error) = results[1] else {
+            Issue.record("corrupt bytes were decoded")
+            return
+        }
+        #expect("\(error)".contains("broken.png"))
+        #expect(preprocessor.preparedImages(fromData: [], sources: []).isEmpty)
+    }
+
     @Test func normalizationValues() throws {
         // A flat image: every output value is the reference formula applied to the pixel value.
         let image = try RGBImage(width: 3, height: 2, pixels: [UInt8](repeating: 0, count: 18).enumerated().map {
