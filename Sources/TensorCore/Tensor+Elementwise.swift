@@ -62,7 +62,7 @@ extension Tensor {
 
     /// `self` with `bias` (`[width]`) added to every row (`[..., width]`).
     /// - Throws: `TensorError.shapeMismatch` unless `bias` is `[width]` for the last axis.
-    public func addingBias(_ bias: Tensor) throws(TensorError) -> Tensor {
+    package func addingBias(_ bias: Tensor) throws(TensorError) -> Tensor {
         var result = self
         try result.addBias(bias)
         return result

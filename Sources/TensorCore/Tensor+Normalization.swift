@@ -72,7 +72,7 @@ extension Tensor {
     }
 
     /// The causal attention mask `[tokens, tokens]`: 0 on and below the diagonal, `-inf` above.
-    public static func causalMask(tokens: Int) throws(TensorError) -> Tensor {
+    package static func causalMask(tokens: Int) throws(TensorError) -> Tensor {
         var mask = try Tensor(shape: [tokens, tokens])
         mask.withUnsafeMutableBufferPointer { buffer in
             for row in 0..<tokens {

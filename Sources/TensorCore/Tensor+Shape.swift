@@ -62,7 +62,7 @@ extension Tensor {
 
     /// The tensor with its last two axes swapped: `[..., M, N] → [..., N, M]`.
     /// - Throws: `TensorError.rankMismatch` below rank 2.
-    public func transposedLastTwoAxes() throws(TensorError) -> Tensor {
+    package func transposedLastTwoAxes() throws(TensorError) -> Tensor {
         guard rank >= 2 else {
             throw .rankMismatch(operation: "transposedLastTwoAxes", expected: "rank ≥ 2", shape: shape)
         }
@@ -97,7 +97,7 @@ extension Tensor {
     /// columns that makes no whole patch is not read (SigLIP so400m: 384 px in 14-px patches).
     /// - Throws: `TensorError.rankMismatch` unless rank 4; `invalidArgument` when `size` is not
     ///   positive or is larger than `H` or `W`.
-    public func patches(size p: Int) throws(TensorError) -> Tensor {
+    package func patches(size p: Int) throws(TensorError) -> Tensor {
         guard rank == 4 else {
             throw .rankMismatch(operation: "patches", expected: "[N, C, H, W]", shape: shape)
         }
@@ -115,7 +115,7 @@ extension Tensor {
     /// The rows of a matrix `[V, D]` at `indices`, as `[indices.count, D]` (an embedding lookup).
     /// - Throws: `TensorError.rankMismatch` unless rank 2; `indexOutOfRange` naming the first
     ///   index outside `0..<V`.
-    public func gatherRows(_ indices: [Int]) throws(TensorError) -> Tensor {
+    package func gatherRows(_ indices: [Int]) throws(TensorError) -> Tensor {
         guard rank == 2 else {
             throw .rankMismatch(operation: "gatherRows", expected: "[rows, width]", shape: shape)
         }
