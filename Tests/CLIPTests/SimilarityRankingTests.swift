@@ -6,7 +6,7 @@ import Testing
 /// rank through: scores of normalized rows against a query, and the bounded top-k.
 @Suite("SimilarityRanking")
 struct SimilarityRankingTests {
-    /// The test PhotoLibraryTests has for `EmbeddingMatrix.top`, which this core replaces.
+    /// Moved from PhotoLibraryTests (it tested `EmbeddingMatrix.top`, now this core).
     @Test func topSelectionMatchesASort() {
         var state: UInt64 = 7
         for trial in 0..<20 {
@@ -133,5 +133,40 @@ struct SimilarityRankingTests {
         #expect(zip(scores, reference).allSatisfy { abs(Double($0) - $1) <= 1e-6 })
         let expected = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(20)
         #expect(SimilarityRanking.top(scores, k: 20) == Array(expected))
+    }
+}
+
+@Suite("Ranking through the search core")
+struct SharedRankingTests {
+    @Test func embeddingIndexPutsNaNSimilaritiesLast() throws {
+        var index = EmbeddingIndex(dimension: 2, model: "m")
+        try index.add(identifiers: ["nan", "x", "y", "x again"],
+                      embeddings: Tensor(shape: [4, 2], scalars: [.nan, 1, 1, 0, 0, 1, 2, 0]))
+        let hits = try index.search(Tensor(shape: [2], scalars: [1, 0]), topK: 10)
+        #expect(hits.map(\.identifier) == ["x", "x again", "y", "nan"])
+        #expect(hits[0].similarity == 1 && hits[1].similarity == 1 && hits[2].similarity == 0 && hits[3].similarity.isNaN)
+        #expect(try index.search(Tensor(shape: [2], scalars: [1, 0]), topK: 2).map(\.identifier) == ["x", "x again"])
+    }
+
+    @Test func zeroShotClassifierRanksLabelsWithTheSameOrder() throws {
+        let model = try CLIPModel(contentsOf: testsDirectory.appendingPathComponent("CLIPCommandTests/Fixtures/tiny-vocab-clip"))
+        let width = model.architecture.embeddingDimension
+        func axis(_ i: Int, _ sign: Float = 1) -> [Float] { (0..<width).map { $0 == i ? sign : 0 } }
+        // Labels a and c have the same embedding, so the same probability: a (the earlier) first.
+        let classifier = try ZeroShotClassifier(
+            model: model, labels: ["a", "b", "c", "d"], templates: ["{}"],
+            labelEmbeddings: Tensor(shape: [4, width], scalars: axis(0) + axis(1) + axis(0) + axis(0, -1)))
+        let image = try Tensor(shape: [1, width], scalars: axis(0))
+        let ranked = try #require(try classifier.rank(imageEmbeddings: image).first)
+        #expect(ranked.map(\.label) == ["a", "c", "b", "d"])
+        #expect(ranked.map(\.similarity) == [1, 1, 0, -1])
+        #expect(ranked[0].probability == ranked[1].probability && ranked[1].probability > ranked[2].probability)
+        #expect(try classifier.rank(imageEmbeddings: image, topK: 2).first?.map(\.label) == ["a", "c"])
+        // A NaN image embedding: NaN similarities, which the softmax turns into probabilities of
+        // 0 for every label, a tie: the labels stay in their order.
+        let broken = try Tensor(shape: [1, width], scalars: [Float](repeating: .nan, count: width))
+        let nanRanked = try #require(try classifier.rank(imageEmbeddings: broken, topK: 3).first)
+        #expect(nanRanked.map(\.label) == ["a", "b", "c"])
+        #expect(nanRanked.allSatisfy { $0.probability == 0 && $0.similarity.isNaN })
     }
 }
