@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "CLIP", targets: ["CLIP"]),
+        // The 14 MB demonstration model (mini-clip) and `CLIPModel.bundledDemonstrationModel()`; a
+        // separate product, so that `import CLIP` carries no model.
+        .library(name: "CLIPDemoModel", targets: ["CLIPDemoModel"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "TextTokenizer", targets: ["TextTokenizer"]),
@@ -93,9 +96,10 @@ let package = Package(
         .target(name: "ModelHub"),
         .target(
             name: "CLIP",
-            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels", "ModelHub"],
-            resources: [.copy("Resources")]
+            dependencies: ["TensorCore", "SafeTensors", "TextTokenizer", "ImageProcessing", "CLIPModels", "ModelHub"]
         ),
+        // The bundled demonstration model (Resources/mini-clip) and the API that opens it.
+        .target(name: "CLIPDemoModel", dependencies: ["CLIP"], resources: [.copy("Resources")]),
 
         // The photo-library index (SQLite) and embedding shards.
         .target(name: "PhotoLibrary", dependencies: ["CLIP", "CSQLite", "CLIPSupport", "ModelHub", "TensorCore"]),
@@ -121,6 +125,7 @@ let package = Package(
             name: "CLIPCommand",
             dependencies: [
                 "CLIP",
+                "CLIPDemoModel",
                 "PhotoLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .target(name: "CLIPServer", condition: .when(traits: ["Server"])),
@@ -130,10 +135,10 @@ let package = Package(
 
         // Examples.
         .executableTarget(name: "TensorDemo", dependencies: ["TensorCore"], path: "Examples/TensorDemo"),
-        .executableTarget(name: "ClassifyFolder", dependencies: ["CLIP"], path: "Examples/ClassifyFolder"),
-        .executableTarget(name: "SearchFolder", dependencies: ["CLIP"], path: "Examples/SearchFolder"),
-        .executableTarget(name: "PhotoLibrarySearch", dependencies: ["CLIP", "PhotoLibrary"], path: "Examples/PhotoLibrarySearch"),
-        .executableTarget(name: "MinimalCLIP", dependencies: ["CLIP"], path: "Examples/MinimalCLIP"),
+        .executableTarget(name: "ClassifyFolder", dependencies: ["CLIP", "CLIPDemoModel"], path: "Examples/ClassifyFolder"),
+        .executableTarget(name: "SearchFolder", dependencies: ["CLIP", "CLIPDemoModel"], path: "Examples/SearchFolder"),
+        .executableTarget(name: "PhotoLibrarySearch", dependencies: ["CLIP", "CLIPDemoModel", "PhotoLibrary"], path: "Examples/PhotoLibrarySearch"),
+        .executableTarget(name: "MinimalCLIP", dependencies: ["CLIP", "CLIPDemoModel"], path: "Examples/MinimalCLIP"),
         .executableTarget(name: "TokenizerBench", dependencies: ["TextTokenizer"], path: "Examples/TokenizerBench"),
         .executableTarget(
             name: "ImagePreprocessBenchmark", dependencies: ["ImageProcessing"], path: "Examples/ImagePreprocessBenchmark"),
@@ -150,7 +155,7 @@ let package = Package(
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "ImageTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPModelsTests", dependencies: ["CLIPModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "HubTestSupport", "FaultTestSupport"]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "HubTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "CLIPDemoModel", "HubTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `clip` executable as a process (the dependency makes sure it is built).
         .testTarget(name: "CLIPCommandTests", dependencies: ["CLIPCommand", "CLIP", "PhotoLibrary", "ImageTestSupport"],
                     exclude: ["Fixtures"]),
@@ -163,6 +168,7 @@ let package = Package(
             dependencies: [
                 .target(name: "CLIPServer", condition: .when(traits: ["Server"])),
                 .target(name: "CLIP", condition: .when(traits: ["Server"])),
+                .target(name: "CLIPDemoModel", condition: .when(traits: ["Server"])),
                 .target(name: "PhotoLibrary", condition: .when(traits: ["Server"])),
                 .target(name: "ImageTestSupport", condition: .when(traits: ["Server"])),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),

@@ -27,6 +27,7 @@ let package = Package(
             name: "PipelineBenchmarks",
             dependencies: [
                 .product(name: "CLIP", package: "swift-clip"),
+                .product(name: "CLIPDemoModel", package: "swift-clip"),
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/PipelineBenchmarks",
@@ -36,6 +37,7 @@ let package = Package(
             name: "BatcherBenchmarks",
             dependencies: [
                 .product(name: "CLIP", package: "swift-clip"),
+                .product(name: "CLIPDemoModel", package: "swift-clip"),
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/BatcherBenchmarks",

@@ -17,7 +17,7 @@ if [ "${1:-}" = "--output" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(TensorCore SafeTensors TextTokenizer ImageProcessing CLIPModels ModelHub CLIP PhotoLibrary)
+    targets=(TensorCore SafeTensors TextTokenizer ImageProcessing CLIPModels ModelHub CLIP CLIPDemoModel PhotoLibrary)
 fi
 
 mkdir -p "$output"

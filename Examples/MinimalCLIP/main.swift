@@ -2,12 +2,16 @@
 //
 //     // In your Package.swift:
 //     //   .package(url: "https://github.com/<owner>/swift-clip", branch: "main")
-//     //   .executableTarget(name: "MyApp", dependencies: [.product(name: "CLIP", package: "swift-clip")])
+//     //   .executableTarget(name: "MyApp", dependencies: [
+//     //       .product(name: "CLIP", package: "swift-clip"),
+//     //       .product(name: "CLIPDemoModel", package: "swift-clip"),   // only for the bundled model
+//     //   ])
 //
 //     swift run -c release minimal-clip IMAGE [MODEL_DIR]
 //
-// Without MODEL_DIR it uses the demonstration model bundled with the package.
+// Without MODEL_DIR it uses the demonstration model bundled with the package (product CLIPDemoModel).
 import CLIP
+import CLIPDemoModel
 import Foundation
 
 do {

@@ -6,6 +6,7 @@
 //
 // Without --model it uses the demonstration model bundled with the package (synthetic shapes only).
 import CLIP
+import CLIPDemoModel
 import Foundation
 import PhotoLibrary
 

@@ -5,6 +5,7 @@
 //
 // Without --model it uses the demonstration model bundled with the package (synthetic shapes only).
 import CLIP
+import CLIPDemoModel
 import Foundation
 
 var arguments = Array(CommandLine.arguments.dropFirst())

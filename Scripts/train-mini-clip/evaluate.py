@@ -98,7 +98,7 @@ def protocols():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="Sources/CLIP/Resources/mini-clip")
+    ap.add_argument("--model", default="Sources/CLIPDemoModel/Resources/mini-clip")
     ap.add_argument("--testset", default="Tests/CLIPTests/Fixtures/mini-clip-testset")
     ap.add_argument("--examples", default="Examples/images")
     args = ap.parse_args()
@@ -147,7 +147,7 @@ def main():
     fixture = {
         "generator": "Scripts/train-mini-clip/evaluate.py",
         "versions": found,
-        "model": "Sources/CLIP/Resources/mini-clip",
+        "model": "Sources/CLIPDemoModel/Resources/mini-clip",
         "pipeline": "PIL.Image.open -> CLIPImageProcessor(use_fast=False) -> CLIPModel.get_image_features; "
                     "CLIPTokenizer -> get_text_features; L2-normalize; label embedding = normalized mean over "
                     "its templates; logits = exp(logit_scale) * cosine; softmax over labels",

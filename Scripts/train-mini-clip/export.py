@@ -1,6 +1,6 @@
 """Exports the trained checkpoint in the Hugging Face CLIP layout.
 
-    python Scripts/train-mini-clip/export.py --work-dir /tmp/mini-clip-work --out Sources/CLIP/Resources/mini-clip
+    python Scripts/train-mini-clip/export.py --work-dir /tmp/mini-clip-work --out Sources/CLIPDemoModel/Resources/mini-clip
 
 Writes config.json and model.safetensors (float16) with transformers' save_pretrained,
 preprocessor_config.json with CLIPImageProcessor.save_pretrained, and vocab.json + merges.txt
@@ -96,7 +96,7 @@ def caption_sample(n: int = 3000) -> list[str]:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work-dir", default="/tmp/mini-clip-work")
-    ap.add_argument("--out", default="Sources/CLIP/Resources/mini-clip")
+    ap.add_argument("--out", default="Sources/CLIPDemoModel/Resources/mini-clip")
     args = ap.parse_args()
 
     import torch

@@ -46,7 +46,7 @@ def parameter_counts(model_dir: str):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="Sources/CLIP/Resources/mini-clip")
+    ap.add_argument("--model", default="Sources/CLIPDemoModel/Resources/mini-clip")
     ap.add_argument("--record", default="Scripts/train-mini-clip/last_run.json")
     ap.add_argument("--predictions", default="Tests/CLIPTests/Fixtures/mini-clip-testset/predictions.json")
     args = ap.parse_args()
@@ -104,8 +104,8 @@ def main():
 photographs.** It knows one small made-up world — eight flat shapes in ten colors, rendered at
 64×64 — and nothing else: given a photograph it still returns a ranking, and that ranking means
 nothing. It is shipped so that swift-clip works offline straight after the build (the README's
-main command, the examples, `clip` without `--model`, `CLIPModel.bundledDemonstrationModel()`),
-and so that an end-to-end test can compare the Swift library with PyTorch on a model that really
+main command, the examples, `clip` without `--model`, `CLIPModel.bundledDemonstrationModel()` of
+the `CLIPDemoModel` product), and so that an end-to-end test can compare the Swift library with PyTorch on a model that really
 classifies.
 
 ## Using a real checkpoint instead

@@ -17,8 +17,8 @@ public struct SearchResult: Sendable, Equatable, Codable {
     }
 }
 
-/// An in-memory cosine-similarity index of embeddings (brute force through one matrix product,
-/// exact), that can be saved and loaded. Embeddings are L2-normalized when added.
+/// An in-memory cosine-similarity index of embeddings (brute force through one matrix-vector
+/// product, exact), that can be saved and loaded. Embeddings are L2-normalized when added.
 ///
 ///     var index = EmbeddingIndex(dimension: 512, model: model.fingerprint)
 ///     try index.add(identifiers: paths, embeddings: imageEmbeddings)    // [n, 512]
@@ -57,7 +57,10 @@ public struct EmbeddingIndex: Sendable {
         vectors += try embeddings.l2Normalized().scalars
     }
 
-    /// The `topK` items most similar to `query` (`[dimension]` or `[1, dimension]`), best first.
+    /// The `topK` items most similar to `query` (`[dimension]` or `[1, dimension]`), best first;
+    /// `min(topK, count)` of them. Equal similarities are in the order the items were added; a
+    /// NaN similarity (from NaN or infinite values in an embedding or the query) comes after
+    /// every number.
     /// - Throws: `CLIPError.invalidTopK`, `.emptyIndex`, or `TensorError` for a query of the
     ///   wrong width.
     public func search(_ query: Tensor, topK: Int = 10) throws -> [SearchResult] {
@@ -67,14 +70,13 @@ public struct EmbeddingIndex: Sendable {
         guard q.shape == [1, dimension] else {
             throw TensorError.shapeMismatch(operation: "EmbeddingIndex.search", lhs: [1, dimension], rhs: query.shape)
         }
-        let similarities = try q.matmul(transposed: try embeddings()).scalars
-        return Self.top(similarities, topK: topK).map { SearchResult(identifier: identifiers[$0], similarity: similarities[$0]) }
-    }
-
-    /// Indices of the `k` largest values, largest first (ties: lower index first).
-    static func top(_ values: [Float], topK k: Int) -> [Int] {
-        values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }
-            .prefix(k).map { $0 }
+        // The search core PhotoLibrary's index shares: one matrix-vector product, a bounded top-k.
+        let similarities = try vectors.withUnsafeBufferPointer { matrix in
+            try q.scalars.withUnsafeBufferPointer { try SimilarityRanking.scores(rows: count, of: matrix, query: $0) }
+        }
+        return SimilarityRanking.top(similarities, k: topK).map {
+            SearchResult(identifier: identifiers[$0], similarity: similarities[$0])
+        }
     }
 
     // MARK: Saving

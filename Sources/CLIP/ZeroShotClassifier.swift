@@ -188,14 +188,14 @@ public struct ZeroShotClassifier: Sendable {
         let sims = similarities.scalars, probs = probabilities.scalars
         let keep = min(topK ?? count, count)
         return (0..<batch).map { image in
-            let predictions = (0..<count).map { i in
-                Prediction(label: labels[i], probability: probs[image * count + i], similarity: sims[image * count + i])
+            let start = image * count
+            // The search core's order: higher probability first, equal ones in label order, NaN last.
+            let order = probs.withUnsafeBufferPointer {
+                SimilarityRanking.top(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), k: keep)
             }
-            let sorted = predictions.enumerated().sorted { a, b in
-                a.element.probability != b.element.probability
-                    ? a.element.probability > b.element.probability : a.offset < b.offset
+            return order.map { i in
+                Prediction(label: labels[i], probability: probs[start + i], similarity: sims[start + i])
             }
-            return sorted.prefix(keep).map(\.element)
         }
     }
 }

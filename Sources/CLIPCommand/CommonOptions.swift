@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLIP
+import CLIPDemoModel
 import Foundation
 
 extension ModelPrecision: ExpressibleByArgument {
@@ -42,7 +43,7 @@ struct ModelOptions: ParsableArguments {
             guard let bundled = CLIPModel.bundledDemonstrationModelDirectory else {
                 throw CLIPModelError.missingComponent(
                     name: "bundled demonstration model",
-                    reason: "the package's Resources/mini-clip folder is missing; pass --model DIR")
+                    reason: "the CLIPDemoModel module's Resources/mini-clip folder is missing; pass --model DIR")
             }
             return bundled
         }

@@ -48,53 +48,14 @@ public final class EmbeddingMatrix: @unchecked Sendable {
     /// - Throws: `PhotoIndexError.dimensionMismatch` for a query of another width.
     public func similarities(to query: [Float]) throws(PhotoIndexError) -> [Float] {
         guard query.count == model.dimension else { throw .dimensionMismatch(expected: model.dimension, found: query.count) }
-        var scores = [Float](repeating: 0, count: count)
-        guard count > 0, let base = storage.baseAddress else { return scores }
-        query.withUnsafeBufferPointer { q in
-            scores.withUnsafeMutableBufferPointer { out in
-                Kernels.scoreRows(base, rows: count, k: model.dimension, queries: q.baseAddress!, queryCount: 1,
-                                  scores: out.baseAddress!)
+        // The search core `EmbeddingIndex` shares (CLIP's `SimilarityRanking`).
+        do {
+            return try query.withUnsafeBufferPointer {
+                try SimilarityRanking.scores(rows: count, of: UnsafeBufferPointer(storage), query: $0)
             }
+        } catch {
+            // The storage holds `count * dimension` values by construction; this names the sizes if not.
+            throw .dimensionMismatch(expected: count * model.dimension, found: storage.count)
         }
-        return scores
-    }
-
-    /// The rows of the `k` highest scores, highest first (ties: lower row first), in
-    /// O(count · log k) with a bounded heap.
-    static func top(_ scores: [Float], k: Int) -> [Int] {
-        let k = min(k, scores.count)
-        guard k > 0 else { return [] }
-        // A min-heap of the best k seen so far: the root is the weakest kept.
-        var heap: [Int] = []
-        heap.reserveCapacity(k)
-        func weaker(_ a: Int, _ b: Int) -> Bool { scores[a] < scores[b] || (scores[a] == scores[b] && a > b) }
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let left = 2 * i + 1, right = left + 1
-                var smallest = i
-                if left < heap.count, weaker(heap[left], heap[smallest]) { smallest = left }
-                if right < heap.count, weaker(heap[right], heap[smallest]) { smallest = right }
-                if smallest == i { return }
-                heap.swapAt(i, smallest)
-                i = smallest
-            }
-        }
-        for index in scores.indices {
-            if heap.count < k {
-                heap.append(index)
-                var i = heap.count - 1
-                while i > 0 {
-                    let parent = (i - 1) / 2
-                    guard weaker(heap[i], heap[parent]) else { break }
-                    heap.swapAt(i, parent)
-                    i = parent
-                }
-            } else if weaker(heap[0], index) {
-                heap[0] = index
-                siftDown(0)
-            }
-        }
-        return heap.sorted { weaker($1, $0) }
     }
 }

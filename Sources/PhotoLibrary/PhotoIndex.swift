@@ -210,7 +210,7 @@ public final class PhotoIndex: @unchecked Sendable {
             // Widen the candidate set until topK files are found (several files can share a
             // hash; a folder filter drops some).
             while matches.count < topK, considered < matrix.count {
-                let rows = EmbeddingMatrix.top(scores, k: min(matrix.count, candidates))
+                let rows = SimilarityRanking.top(scores, k: min(matrix.count, candidates))
                 for row in rows.dropFirst(considered) {
                     try paths.bind([.blob(matrix.hashes[row].bytes)])
                     while try paths.step(), matches.count < topK {

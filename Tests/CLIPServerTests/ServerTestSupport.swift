@@ -1,5 +1,6 @@
 #if Server
 import CLIP
+import CLIPDemoModel
 @testable import CLIPServer
 import Foundation
 import Hummingbird

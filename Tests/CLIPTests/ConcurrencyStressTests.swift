@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CLIP
+import CLIPDemoModel
 
 /// Many tasks sharing models at once, for ThreadSanitizer (`Scripts/test-sanitizers.sh thread`)
 /// and AddressSanitizer as much as for the values: the same weights opened in Float32, bfloat16

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CLIP
+import CLIPDemoModel
 
 /// The test set and PyTorch predictions made by Scripts/train-mini-clip (make_assets.py renders
 /// the images from a seed never used in training; evaluate.py runs them through transformers'

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 import CLIP
+import CLIPDemoModel
 
 /// Holds the batcher's thread inside its observer (after a batch, before its callers resume),
 /// so a test can fill the queue deterministically while the model is "busy".

@@ -259,19 +259,28 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(error?.description.contains(IndexedModel(model).description) == true)
     }
 
-    @Test func topSelectionMatchesASort() {
-        var state: UInt64 = 7
-        for trial in 0..<20 {
-            let count = 1 + trial * 37
-            let scores: [Float] = (0..<count).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Float(Int(state >> 59)) / 8  // few distinct values: many ties
-            }
-            for k in [1, 3, 10, count] {
-                let expected = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k)
-                #expect(EmbeddingMatrix.top(scores, k: k) == Array(expected))
-            }
+    /// `EmbeddingIndex` and `EmbeddingMatrix` share one search core (CLIP's `SimilarityRanking`):
+    /// the same rows and query give the same similarities, bit for bit, in the same order.
+    @Test func embeddingMatrixScoresAndRanksAsEmbeddingIndex() throws {
+        let width = 16, count = 40
+        var state: UInt64 = 5
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 58)) / 16 - 1
         }
+        var embeddingIndex = EmbeddingIndex(dimension: width, model: "m")
+        try embeddingIndex.add(identifiers: (0..<count).map(String.init),
+                               embeddings: Tensor(shape: [count, width], scalars: (0..<(count * width)).map { _ in next() }))
+        let matrix = try EmbeddingMatrix(
+            model: IndexedModel(fingerprint: "m", precision: "f32", dimension: width),
+            hashes: (0..<count).map { ContentHash(of: Data([UInt8($0)])) }, vectors: try embeddingIndex.embeddings().scalars)
+        let query = try Tensor(shape: [width], scalars: (0..<width).map { _ in next() })
+        let hits = try embeddingIndex.search(query, topK: count)
+        // EmbeddingIndex normalizes the query with Tensor.l2Normalized; give the matrix the same vector.
+        let scores = try matrix.similarities(to: try query.l2Normalized().scalars)
+        #expect(hits.map { Int($0.identifier) } == SimilarityRanking.top(scores, k: count))
+        #expect(hits.map(\.similarity.bitPattern) == hits.map { scores[Int($0.identifier) ?? 0].bitPattern })
+        #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.similarity >= $1.similarity })
     }
 
     @Test func aSearchSeesBatchesCommittedByAnotherConnection() throws {

@@ -1,5 +1,6 @@
 import Benchmark
 import CLIP
+import CLIPDemoModel
 import Foundation
 
 // Concurrent callers through EmbeddingBatcher against the same work one call at a time:

@@ -1,5 +1,6 @@
 import Benchmark
 import CLIP
+import CLIPDemoModel
 import Foundation
 
 // The classification pipeline, stage by stage, on one model:
