@@ -62,9 +62,11 @@ public struct TextTransformer: TextTower {
     /// The number of token embeddings.
     public var vocabularySize: Int { architecture.vocabularySize }
 
-    /// The kernels of the tower's products so far (for ``CLIPModel/kernelDescription``).
+    /// The kernels of every product the tower has run so far, the Float32 projection included (for ``CLIPModel/kernelDescription``).
     public var kernelNames: Set<String> {
-        encoder.linearLayers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+        (encoder.linearLayers + [projection?.layer].compactMap { $0 }).reduce(into: Set<String>()) {
+            $0.formUnion($1.implementations)
+        }
     }
 
     /// The projection (or SigLIP's head weight), then the first row of the token embeddings.

@@ -73,9 +73,11 @@ public struct VisionTransformer: ImageTower {
     /// The number of input channels.
     public var channels: Int { architecture.channels }
 
-    /// The kernels of the tower's products so far (for ``CLIPModel/kernelDescription``).
+    /// The kernels of every product the tower has run so far, the Float32 projection included (for ``CLIPModel/kernelDescription``).
     public var kernelNames: Set<String> {
-        linearLayers.reduce(into: Set<String>()) { $0.formUnion($1.implementations) }
+        (linearLayers + [projection?.layer].compactMap { $0 }).reduce(into: Set<String>()) {
+            $0.formUnion($1.implementations)
+        }
     }
 
     /// The projection (CLIP, PE), then the class embedding (CLIP, PE) and the pooling head's

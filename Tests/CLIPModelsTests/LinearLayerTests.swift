@@ -54,7 +54,8 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         let layer = try LinearLayer(weight: try Tensor(shape: [n, k], scalars: w), bias: try Tensor(shape: [n], scalars: b),
                                     precision: .float32, name: "test")
         #expect(layer.implementations.isEmpty)
-        #expect(layer.sliceCount == LinearLayer.columnRanges(outputs: n, threads: ComputeThreads.count).count)
+        let split = LinearLayer.splitsColumns(kernelPrecision: .float32)
+        #expect(layer.sliceCount == (split ? LinearLayer.columnRanges(outputs: n, threads: ComputeThreads.count).count : 1))
         for (accumulate, activation) in [(false, nil), (true, nil), (false, Activation.gelu), (false, .quickGELU),
                                         (false, .geluTanh), (false, .silu)]
             as [(Bool, Activation?)] {
@@ -137,6 +138,32 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
             }
             // And the quantized product stays near the Float32 one (relative to Σ|x·w|).
             #expect(worstRelativeToFloat < 0.01, "\(worstRelativeToFloat)")
+        }
+    }
+
+    /// Both ways a product can run — whole on oneDNN's threads (brgemm where oneDNN has it) and
+    /// split into per-thread column slices (`gemm:jit`) — give the same numbers in every
+    /// precision and epilogue, whichever one this CPU's policy picks.
+    @Test("whole and column-split products agree in every precision", arguments: ModelPrecision.allCases)
+    func wholeAndSplitProductsAgree(precision: ModelPrecision) throws {
+        for (rows, k, n) in [(20, 64, 300), (3, 32, 512), (50, 96, 768)] {
+            let w = values(n * k, seed: 41, scale: 0.5), b = values(n, seed: 42), x = values(rows * k, seed: 43)
+            let start = values(rows * n, seed: 44)
+            func layer(_ split: Bool) throws -> LinearLayer {
+                try LinearLayer(weight: try Tensor(shape: [n, k], scalars: w), bias: try Tensor(shape: [n], scalars: b),
+                                precision: precision, name: "test", columnSplit: split)
+            }
+            let whole = try layer(false), split = try layer(true)
+            #expect(whole.sliceCount == 1)
+            #expect(split.sliceCount == LinearLayer.columnRanges(outputs: n, threads: ComputeThreads.count).count)
+            for (accumulate, activation) in [(false, nil), (true, nil), (false, Activation.gelu), (false, .quickGELU)]
+                as [(Bool, Activation?)] {
+                let a = try run(whole, x, rows: rows, start: start, accumulate: accumulate, activation: activation)
+                let c = try run(split, x, rows: rows, start: start, accumulate: accumulate, activation: activation)
+                let largest = a.map { abs($0) }.max() ?? 1
+                let worst = zip(a, c).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-5 * max(largest, 1), "\(precision) [\(rows), \(k)]·[\(n), \(k)]ᵀ: \(worst) of \(largest)")
+            }
         }
     }
 

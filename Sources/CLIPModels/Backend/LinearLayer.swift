@@ -15,11 +15,13 @@ import TensorCore
 /// is resident, in the compute format. A matmul primitive is made per row count and epilogue on
 /// first use and kept.
 ///
-/// With more than one compute thread, a wide layer is split by output columns into one slice
-/// per thread, each with its own reordered weight and single-threaded primitives, run side by
-/// side in one parallel region: each thread reads only its slice's weights and no thread waits
-/// at the end of a product for another's unequal share of rows (measured on ViT-B/32's shapes at
-/// 50 rows: 10–40% faster than one oneDNN primitive on two threads).
+/// A product runs whole, on oneDNN's threads, where oneDNN has a brgemm kernel for it (AVX-512
+/// CPUs; see ``splitsColumns(kernelPrecision:)``). Elsewhere, with more than one compute thread,
+/// a wide layer is split by output columns into one slice per thread, each with its own
+/// reordered weight and single-threaded primitives, run side by side in one parallel region:
+/// each thread reads only its slice's weights and no thread waits at the end of a product for
+/// another's unequal share of rows (measured on ViT-B/32's shapes at 50 rows: 10–40% faster than
+/// one `gemm:jit` primitive on two threads).
 ///
 /// Where the CPU lacks what a precision needs, the layer says so in ``implementations`` and
 /// keeps the precision's numbers: bfloat16 without oneDNN bfloat16 products (AVX2 CPUs) rounds
@@ -67,7 +69,10 @@ final class LinearLayer: @unchecked Sendable {
     /// - Parameters:
     ///   - bias: `[outputs]`, or nil.
     ///   - name: how the layer is named in errors (its checkpoint key).
-    init(weight: Tensor, bias: Tensor?, precision: ModelPrecision, name: String) throws(CLIPModelError) {
+    ///   - columnSplit: whether to split the product into per-thread column slices; nil (the
+    ///     default) decides by ``splitsColumns(kernelPrecision:)``. Tests set it to run both paths.
+    init(weight: Tensor, bias: Tensor?, precision: ModelPrecision, name: String,
+         columnSplit: Bool? = nil) throws(CLIPModelError) {
         guard weight.rank == 2, weight.shape[0] > 0, weight.shape[1] > 0 else {
             throw .backend(operation: "prepare weight \(name) of shape \(weight.shape)", status: "not a matrix")
         }
@@ -104,7 +109,9 @@ final class LinearLayer: @unchecked Sendable {
         do {
             slices = try Self.makeSlices(weight: weight, hasBias: bias != nil, kernelPrecision: kernelPrecision,
                                          roundingToBFloat16: precision == .bfloat16 && kernelPrecision == .float32,
-                                         channelScales: scales, name: name)
+                                         channelScales: scales,
+                                         split: columnSplit ?? Self.splitsColumns(kernelPrecision: kernelPrecision),
+                                         name: name)
         } catch {
             self.bias?.deallocate()
             throw error
@@ -114,8 +121,43 @@ final class LinearLayer: @unchecked Sendable {
 
     deinit { bias?.deallocate() }
 
-    /// The column ranges of the slices: one for narrow layers or one thread, else one per
-    /// thread, as equal as multiples of 16 columns allow.
+    /// Whether products in `kernelPrecision` are split into per-thread column slices on this
+    /// CPU, decided once per precision. oneDNN 2.6 runs a column slice (a strided output, planned
+    /// for one thread) on its `gemm:jit` kernels only; a whole product, with its own threads, may
+    /// get a brgemm kernel (`brg:avx512_core`, `brg:avx512_core_bf16`, `brg:avx512_core_vnni`).
+    /// Where it does, products run whole: measured on ViT-B/32 (Zen 4, 2 threads) against the
+    /// slices, Float32 0–4% faster, bfloat16 13–30% and int8 13–23% (its weight reorder into the
+    /// VNNI layout is oneDNN's slower `simple:any` one: opening took 0.50 s instead of 0.31 s).
+    /// Where it does not (AVX2 CPUs,
+    /// the bfloat16 fallback), the slices stay: 10–40% faster than one `gemm:jit` product on two
+    /// threads.
+    static func splitsColumns(kernelPrecision: ModelPrecision) -> Bool {
+        switch kernelPrecision {
+        case .float32: !wholeProductsUseBrgemm.float32
+        case .bfloat16: !wholeProductsUseBrgemm.bfloat16
+        case .int8: !wholeProductsUseBrgemm.int8
+        }
+    }
+
+    /// Which precisions oneDNN multiplies with a brgemm kernel as whole products, asked once
+    /// with a ViT-B-sized product (`[64, 768]·[768, 768]ᵀ` with a bias, weights in its layout).
+    private static let wholeProductsUseBrgemm: (float32: Bool, bfloat16: Bool, int8: Bool) = (
+        probeBrgemm(.float32), OneDNN.hasBFloat16Products && probeBrgemm(.bfloat16), probeBrgemm(.int8)
+    )
+
+    private static func probeBrgemm(_ precision: ModelPrecision) -> Bool {
+        let width = 768
+        guard let descriptor = try? ColumnSlice.matmulDescriptor(
+            rows: 64, inputs: width, columns: width, rowStride: width, precision: precision, weights: nil,
+            hasBias: precision != .int8, bfloat16Output: false, accumulate: false, activation: nil,
+            channelScales: precision == .int8 ? [Float](repeating: 1, count: width) : [], singleThreaded: false)
+        else { return false }
+        defer { dnnl_primitive_desc_destroy(descriptor) }
+        return OneDNN.implementationName(descriptor).hasPrefix("brg")
+    }
+
+    /// The column ranges of the slices of a split layer: one for narrow layers or one thread,
+    /// else one per thread, as equal as multiples of 16 columns allow.
     static func columnRanges(outputs: Int, threads: Int) -> [Range<Int>] {
         guard threads > 1, outputs >= minimumSplitOutputs else { return [0..<outputs] }
         let step = (outputs + threads - 1) / threads
@@ -127,10 +169,10 @@ final class LinearLayer: @unchecked Sendable {
     /// same for every row count: it depends on the shape and the instruction set), probed with
     /// 64 rows. A split whose strided output oneDNN cannot write falls back to one slice.
     private static func makeSlices(weight: Tensor, hasBias: Bool, kernelPrecision: ModelPrecision,
-                                   roundingToBFloat16: Bool, channelScales: [Float],
+                                   roundingToBFloat16: Bool, channelScales: [Float], split: Bool,
                                    name: String) throws(CLIPModelError) -> [ColumnSlice] {
         let n = weight.shape[0], k = weight.shape[1]
-        let ranges = columnRanges(outputs: n, threads: ComputeThreads.count)
+        let ranges = split ? columnRanges(outputs: n, threads: ComputeThreads.count) : [0..<n]
         func make(_ ranges: [Range<Int>]) throws(CLIPModelError) -> [ColumnSlice] {
             let split = ranges.count > 1
             var made: [ColumnSlice] = []
