@@ -22,14 +22,20 @@ public enum HalfPrecision {
         }
     }
 
-    /// Sixteen little-endian 16-bit values from `source` (any alignment), widened.
+    /// Sixteen little-endian 16-bit values from `source` (any alignment), widened. (Lane by
+    /// lane: the compiler turns this into vector zero-extensions, where
+    /// `SIMD16<UInt32>(truncatingIfNeeded:)` stays a call.)
     @inline(__always)
     static func load16Bits(_ source: UnsafeRawPointer) -> SIMD16<UInt32> {
-        var halves = SIMD16<UInt16>()
-        withUnsafeMutableBytes(of: &halves) { $0.copyMemory(from: UnsafeRawBufferPointer(start: source, count: 32)) }
-        return SIMD16<UInt32>(truncatingIfNeeded: UInt16.littleEndianVector(halves))
+        let halves = UInt16.littleEndianVector(source.loadUnaligned(as: SIMD16<UInt16>.self))
+        var widened = SIMD16<UInt32>()
+        for lane in 0..<16 { widened[lane] = UInt32(halves[lane]) }
+        return widened
     }
 
+    /// Sixteen binary16 bit patterns (in the low halves of the lanes) as Float32, with integer
+    /// operations only (a lane-wise select compiles to a per-lane loop on baseline x86-64,
+    /// 15 times slower).
     @inline(__always)
     static func float16x16ToFloat32(_ h: SIMD16<UInt32>) -> SIMD16<Float> {
         let sign = (h & 0x8000) &<< 16
@@ -37,11 +43,13 @@ public enum HalfPrecision {
         // Shift exponent and mantissa into Float32 position, then rebias the exponent by
         // multiplying with 2^112; this also turns binary16 subnormals into exact Float32 values.
         let shifted = magnitude &<< 13
-        var value = unsafeBitCast(shifted, to: SIMD16<Float>.self) * Float(bitPattern: 0x7780_0000)
-        // Infinity and NaN: all-ones exponent, mantissa kept.
-        let special = magnitude .>= 0x7c00
-        value.replace(with: unsafeBitCast(shifted | 0x7f80_0000, to: SIMD16<Float>.self), where: special)
-        return unsafeBitCast(unsafeBitCast(value, to: SIMD16<UInt32>.self) | sign, to: SIMD16<Float>.self)
+        let scaled = unsafeBitCast(unsafeBitCast(shifted, to: SIMD16<Float>.self) * Float(bitPattern: 0x7780_0000),
+                                   to: SIMD16<UInt32>.self)
+        // Infinity and NaN (magnitude ≥ 0x7c00, so magnitude + 0x400 reaches bit 15): all-ones
+        // exponent, mantissa kept. `special` is all ones in those lanes, zero elsewhere.
+        let special = SIMD16<UInt32>(repeating: 0) &- ((magnitude &+ 0x0400) &>> 15)
+        let bits = (scaled & ~special) | ((shifted | 0x7f80_0000) & special) | sign
+        return unsafeBitCast(bits, to: SIMD16<Float>.self)
     }
 
     /// Converts `count` bfloat16 values read from `source` (little-endian, any alignment) into

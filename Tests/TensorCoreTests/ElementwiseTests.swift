@@ -97,6 +97,22 @@ func halfPrecisionConversion(count: Int) throws {
     }
 }
 
+@Test("Every binary16 bit pattern converts exactly through the vector path")
+func everyFloat16Pattern() {
+    let patterns = (0...UInt16.max).map { $0 }
+    var out = [Float](repeating: 0, count: patterns.count)
+    patterns.withUnsafeBytes { raw in
+        out.withUnsafeMutableBufferPointer { HalfPrecision.float16ToFloat32(raw.baseAddress!, count: patterns.count, into: $0.baseAddress!) }
+    }
+    var mismatches: [UInt16] = []
+    for (h, value) in zip(patterns, out) {
+        let expected = Float(Float16(bitPattern: h))
+        let same = expected.isNaN ? value.isNaN && value.sign == expected.sign : value.bitPattern == expected.bitPattern
+        if !same { mismatches.append(h) }
+    }
+    #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(8))")
+}
+
 @Test func float32ToHalfRoundsToNearestEven() throws {
     let values: [Float] = [0, -0.0, 1, 1.0009765625, 65504, 70000, 1e-8, .infinity, -.infinity, 1 + 1.0 / 256 + 1.0 / 512]
     var f16 = [UInt8](repeating: 0, count: 2 * values.count)
