@@ -22,6 +22,10 @@ struct SafeTensorsSource: TensorSource {
     func tensor(named name: String) throws -> Tensor {
         try weights.tensor(named: name)
     }
+
+    func copyTensor(named name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        try weights.copyFloat32(named: name, into: destination)
+    }
 }
 
 /// Opens a safetensors file or a sharded checkpoint's index (memory-mapped).

@@ -14,6 +14,22 @@ protocol TensorSource: Sendable {
     func dataType(of name: String) -> String?
     /// The tensor `name` converted to Float32.
     func tensor(named name: String) throws -> Tensor
+    /// The tensor `name` converted to Float32 and written into `destination`, which holds
+    /// exactly its element count.
+    func copyTensor(named name: String, into destination: UnsafeMutableBufferPointer<Float>) throws
+}
+
+extension TensorSource {
+    func copyTensor(named name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        let tensor = try tensor(named: name)
+        guard tensor.count == destination.count, let target = destination.baseAddress else {
+            throw CLIPModelError.weightFile(path: sourceDescription,
+                                            reason: "tensor \"\(name)\" has \(tensor.count) values, not \(destination.count)")
+        }
+        tensor.withUnsafeBufferPointer { values in
+            if let base = values.baseAddress { target.update(from: base, count: values.count) }
+        }
+    }
 }
 
 /// Tensors held in memory, keyed by checkpoint name.

@@ -7,6 +7,8 @@ struct WeightLoader {
     let binding: ModelBinding
     /// The precision the linear layers are prepared for.
     var precision: ModelPrecision = .float32
+    /// The memory ``loadTransient(_:)`` converts and assembles into, reused from weight to weight.
+    let transient = TransientWeightBuffer()
 
     /// Verifies that the source holds exactly the bound keys with the bound shapes (ignorable
     /// keys aside), reporting every missing, unexpected and wrong-shaped key in one error.
@@ -50,6 +52,43 @@ struct WeightLoader {
             throw error
         } catch {
             throw .weightFile(path: source.sourceDescription, reason: "tensor \"\(key)\": \(error)")
+        }
+    }
+
+    /// The internal tensor of `weight` for a reader that is done with it before the next call
+    /// (a linear layer reorders it into its own layout): stored Float32 is a view of the
+    /// checkpoint as with ``load(_:)``, but converted elements (F16, BF16) and stacked rows are
+    /// written into one buffer the loader reuses, so opening a model does not fault in fresh
+    /// memory for every converted weight (on ViT-bigG/14, 10 GB of it in float16). The tensor
+    /// is valid until the next `loadTransient` call.
+    func loadTransient(_ weight: WeightBinding) throws(CLIPModelError) -> Tensor {
+        let stacked: Bool
+        switch weight.assembly {
+        case .reshape: stacked = false
+        case .concatenateRows: stacked = true
+        default: return try load(weight)
+        }
+        if !stacked, source.dataType(of: weight.sources[0].key) == "F32" { return try load(weight) }
+        let count = weight.shape.reduce(1, *)
+        let counts = weight.sources.map { $0.shape.reduce(1, *) }
+        let storedCounts = weight.sources.map { source.shape(of: $0.key)?.reduce(1, *) }
+        guard counts.reduce(0, +) == count, storedCounts == counts.map(Optional.some) else { return try load(weight) }
+        let base = transient.storage(count: count)
+        var offset = 0
+        for ((key, _), partCount) in zip(weight.sources, counts) {
+            do {
+                try source.copyTensor(named: key, into: UnsafeMutableBufferPointer(start: base + offset, count: partCount))
+            } catch let error as CLIPModelError {
+                throw error
+            } catch {
+                throw .weightFile(path: source.sourceDescription, reason: "tensor \"\(key)\": \(error)")
+            }
+            offset += partCount
+        }
+        do {
+            return try Tensor(shape: weight.shape, borrowing: base, count: count, owner: transient)
+        } catch {
+            throw .weightFile(path: source.sourceDescription, reason: "tensor \"\(weight.sources[0].key)\": \(error)")
         }
     }
 
@@ -146,4 +185,23 @@ struct ModelBinding: Sendable {
     }
 
     var all: [WeightBinding] { vision.all + text.all + [logitScale] + [logitBias].compactMap { $0 } }
+}
+
+/// One growing Float32 buffer, reused by ``WeightLoader/loadTransient(_:)`` for every weight it
+/// converts: its pages are faulted in once, by the conversion threads.
+final class TransientWeightBuffer: @unchecked Sendable {
+    private var base: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+
+    /// At least `count` values (the previous contents are not kept when it grows).
+    func storage(count: Int) -> UnsafeMutablePointer<Float> {
+        if let base, capacity >= count { return base }
+        base?.deallocate()
+        let made = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        base = made
+        capacity = max(count, 1)
+        return made
+    }
+
+    deinit { base?.deallocate() }
 }

@@ -36,3 +36,13 @@ package struct SendableRawPointer: @unchecked Sendable {
     /// Wraps `base`; the caller keeps its memory alive and unchanged while workers read it.
     package init(_ base: UnsafeRawPointer) { self.base = base }
 }
+
+/// An untyped mutable pointer handed to the worker closures of a parallel loop; each worker
+/// writes only its own part of the memory (see ``SendablePointer``).
+package struct SendableMutableRawPointer: @unchecked Sendable {
+    /// The wrapped pointer.
+    package let base: UnsafeMutableRawPointer
+
+    /// Wraps `base`; the caller keeps its memory alive while workers write disjoint parts of it.
+    package init(_ base: UnsafeMutableRawPointer) { self.base = base }
+}

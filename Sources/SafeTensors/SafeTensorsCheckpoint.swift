@@ -234,6 +234,12 @@ public final class SafeTensorsCheckpoint: WeightSource {
         try file(containing: name).tensor(named: name)
     }
 
+    /// Writes the tensor named `name` as Float32 into `destination` (see
+    /// ``SafeTensorsFile/copyFloat32(named:into:)``).
+    public func copyFloat32(named name: String, into destination: UnsafeMutableBufferPointer<Float>) throws(SafeTensorsError) {
+        try file(containing: name).copyFloat32(named: name, into: destination)
+    }
+
     /// The elements of the integer or BOOL tensor named `name`, exactly.
     public func int64Values(named name: String) throws(SafeTensorsError) -> [Int64] {
         try file(containing: name).int64Values(named: name)

@@ -116,9 +116,12 @@ public final class SafeTensorsFile: WeightSource {
             guard info.dtype.isConvertibleToFloat32 else {
                 throw SafeTensorsError.unsupportedConversion(file: path, tensor: name, dtype: info.dtype, to: "Float32")
             }
-            let converted = try Tensor(shape: info.shape) { buffer in
-                guard let destination = buffer.baseAddress else { return }
-                _ = ElementConversion.toFloat32(info.dtype, source: source, count: count, into: destination)
+            // Every element is written by the conversion (on the compute threads for F16 and
+            // BF16), so the buffer is not zero-filled first.
+            let converted = try Tensor(shape: info.shape) { destination, count in
+                guard ElementConversion.toFloat32(info.dtype, source: source, count: count, into: destination) else {
+                    throw SafeTensorsError.unsupportedConversion(file: path, tensor: name, dtype: info.dtype, to: "Float32")
+                }
             }
             // The converted copy is what is kept: give back the mapped pages it was read from
             // (they are read again from the file if the tensor is asked for again).
@@ -131,6 +134,26 @@ public final class SafeTensorsFile: WeightSource {
             throw .unsupportedConversion(
                 file: path, tensor: name, dtype: info.dtype, to: "a Float32 tensor (\(error))")
         }
+    }
+
+    /// Writes the tensor named `name` as Float32 into `destination`, which must hold exactly its
+    /// element count: the conversion of ``tensor(named:)`` into memory the caller reuses (a
+    /// loader that reorders each weight and lets it go need not fault in fresh pages for every
+    /// converted copy). The mapped pages read are given back afterwards.
+    /// - Throws: `tensorNotFound`; `unsupportedConversion` for dtypes without a Float32 meaning
+    ///   or when `destination.count` is not the element count.
+    public func copyFloat32(named name: String, into destination: UnsafeMutableBufferPointer<Float>) throws(SafeTensorsError) {
+        let info = try info(named: name)
+        guard destination.count == info.elementCount, let target = destination.baseAddress else {
+            throw .unsupportedConversion(file: path, tensor: name, dtype: info.dtype,
+                                         to: "a buffer of \(destination.count) Float32 values (it has \(info.elementCount))")
+        }
+        let source = bytes.base + dataOffset + info.dataOffsets.lowerBound
+        guard info.dtype.isConvertibleToFloat32,
+              ElementConversion.toFloat32(info.dtype, source: source, count: info.elementCount, into: target) else {
+            throw .unsupportedConversion(file: path, tensor: name, dtype: info.dtype, to: "Float32")
+        }
+        bytes.releaseResidentPages(UnsafeRawBufferPointer(start: source, count: info.dataOffsets.count))
     }
 
     /// The elements of an integer or BOOL tensor named `name`, exactly, in row-major order

@@ -64,6 +64,18 @@ public struct Tensor: Sendable {
         self.init(shape: shape, storage: storage)
     }
 
+    /// A tensor of the given shape whose every element `body` writes: it receives the buffer
+    /// (`count` elements) without the zero fill of ``init(shape:initializingWith:)``, so its
+    /// pages are first touched by whatever threads `body` writes them on (a converted 2.5 B-
+    /// parameter checkpoint otherwise spends seconds zero-filling memory it then overwrites).
+    /// `body` must write all `count` elements.
+    package init(shape: [Int], overwritingWith body: (UnsafeMutablePointer<Float>, _ count: Int) throws -> Void) throws {
+        let count = try Tensor.validatedCount(shape)
+        let storage = TensorStorage(uninitializedCount: count)
+        try body(storage.base, count)
+        self.init(shape: shape, storage: storage)
+    }
+
     /// A tensor of the given shape whose elements are written by `body`, which receives a
     /// zero-filled buffer of the shape's element count.
     /// - Throws: `TensorError.invalidShape` for a bad shape, or what `body` throws.

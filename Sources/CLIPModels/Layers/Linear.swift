@@ -83,8 +83,10 @@ extension LinearLayer {
     /// The layer `binding` describes, prepared for `precision` (the loader's when nil). The
     /// weight is reordered now, and its source let go.
     convenience init(_ binding: Binding, loader: WeightLoader, precision: ModelPrecision? = nil) throws(CLIPModelError) {
-        let matrix = try loader.load(binding.weight)
+        // The matrix is reordered into the layer's own memory before the next weight is read,
+        // so it can live in the loader's reused buffer.
         let vector = try binding.bias.map { (b) throws(CLIPModelError) in try loader.load(b) }
+        let matrix = try loader.loadTransient(binding.weight)
         try self.init(weight: matrix, bias: vector, precision: precision ?? loader.precision, name: binding.name)
     }
 }
