@@ -8,7 +8,7 @@ struct WeightLoader {
     /// The precision the linear layers are prepared for.
     var precision: ModelPrecision = .float32
     /// The memory ``loadTransient(_:)`` converts and assembles into, reused from weight to weight.
-    let transient = TransientWeightBuffer()
+    let transient = GrowingBuffer<Float>()
 
     /// Verifies that the source holds exactly the bound keys with the bound shapes (ignorable
     /// keys aside), reporting every missing, unexpected and wrong-shaped key in one error.
@@ -187,17 +187,18 @@ struct ModelBinding: Sendable {
     var all: [WeightBinding] { vision.all + text.all + [logitScale] + [logitBias].compactMap { $0 } }
 }
 
-/// One growing Float32 buffer, reused by ``WeightLoader/loadTransient(_:)`` for every weight it
-/// converts: its pages are faulted in once, by the conversion threads.
-final class TransientWeightBuffer: @unchecked Sendable {
-    private var base: UnsafeMutablePointer<Float>?
+/// A buffer of at least the count last asked for, reused while it is large enough (its contents
+/// are not kept when it grows): the loader's ``WeightLoader/transient`` and an int8 pass's raw
+/// products.
+final class GrowingBuffer<Element>: @unchecked Sendable {
+    private var base: UnsafeMutablePointer<Element>?
     private var capacity = 0
 
-    /// At least `count` values (the previous contents are not kept when it grows).
-    func storage(count: Int) -> UnsafeMutablePointer<Float> {
+    /// At least `count` elements.
+    func storage(count: Int) -> UnsafeMutablePointer<Element> {
         if let base, capacity >= count { return base }
         base?.deallocate()
-        let made = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let made = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
         base = made
         capacity = max(count, 1)
         return made

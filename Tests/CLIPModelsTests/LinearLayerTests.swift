@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 import Testing
 import TensorCore
@@ -165,6 +166,35 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
                 #expect(worst <= 1e-5 * max(largest, 1), "\(precision) [\(rows), \(k)]·[\(n), \(k)]ᵀ: \(worst) of \(largest)")
             }
         }
+    }
+
+    /// The int8 VNNI weight layout written directly (Int8WeightLayout) is byte for byte what
+    /// oneDNN's own reorder writes: blocks, zero padding and compensation, for whole layers and
+    /// column slices of shapes that are and are not multiples of 64.
+    @Test("the directly written int8 weight layout matches oneDNN's reorder byte for byte",
+          arguments: [(64, 64, 0..<64), (100, 200, 0..<200), (130, 70, 0..<70), (768, 300, 160..<300), (3072, 768, 0..<768)])
+    func int8LayoutMatchesOneDNN(inputs k: Int, outputs n: Int, columns: Range<Int>) throws {
+        let weight = try Tensor(shape: [n, k], scalars: values(n * k, seed: UInt64(n * k), scale: 0.3))
+        let scales = weight.withUnsafeBufferPointer { w in
+            (0..<n).map { row in max(Kernels.maximumMagnitude(w.baseAddress! + row * k, count: k), 1e-6) / 127 }
+        }
+        func slice() throws -> ColumnSlice {
+            try ColumnSlice(columns: columns, outputs: n, inputs: k, kernelPrecision: .int8, hasBias: false,
+                            singleThreaded: columns.count < n, channelScales: Array(scales[columns]))
+        }
+        let direct = try slice(), reference = try slice()
+        let layout = Int8WeightLayout(direct.weightsDescriptor)
+        let vnniBrgemm = [dnnl_cpu_isa_avx512_core_vnni, dnnl_cpu_isa_avx512_core_bf16].contains(dnnl_get_effective_cpu_isa())
+        if vnniBrgemm && columns.count == n {
+            #expect(layout != nil, "the VNNI layout was not recognized for [\(k), \(n)]")
+        }
+        try direct.reorder(weight, roundingToBFloat16: false, name: "test")
+        try reference.reorder(weight, roundingToBFloat16: false, name: "test", directLayouts: false)
+        let meaningful = layout.map { $0.paddedInputs * $0.paddedOutputs + 4 * $0.paddedOutputs } ?? direct.storage.byteCount
+        let a = UnsafeRawBufferPointer(start: direct.storage.base, count: meaningful)
+        let b = UnsafeRawBufferPointer(start: reference.storage.base, count: meaningful)
+        let differing = zip(a, b).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        #expect(differing.count == 0, "\(differing.count) bytes differ, first at \(differing.prefix(4)) of \(meaningful)")
     }
 
     @Test("wide layers are split into one column slice per thread, narrow ones are not")

@@ -531,8 +531,21 @@ final class ColumnSlice {
     /// way, or for int8 first quantizing each row here (`q = round(w / scale[n])`, ties to even)
     /// and letting the reorder add the compensation oneDNN's int8 kernels need. With
     /// `roundingToBFloat16` (a Float32 layout), the values are first rounded to bfloat16 values.
-    func reorder(_ weight: Tensor, roundingToBFloat16: Bool, name: String) throws(CLIPModelError) {
+    /// `directLayouts: false` sends int8 weights through oneDNN's reorder too (tests compare).
+    func reorder(_ weight: Tensor, roundingToBFloat16: Bool, name: String,
+                 directLayouts: Bool = true) throws(CLIPModelError) {
         let n = columns.count, k = inputs, first = columns.lowerBound
+        if directLayouts, kernelPrecision == .int8, let layout = Int8WeightLayout(weightsDescriptor),
+           layout.inputs == k, layout.outputs == n {
+            // The VNNI layout, quantized and written directly (oneDNN's own reorder into it is
+            // its slow reference one; see Int8WeightLayout).
+            let inverseScales = channelScales.map { 1 / $0 }
+            weight.withUnsafeBufferPointer { w in
+                guard let whole = w.baseAddress else { return }
+                layout.write(whole + first * k, inverseScales: inverseScales, into: storage.base)
+            }
+            return
+        }
         let operation = "reorder weight \(name) [\(columns), \(k)] for \(kernelPrecision) products"
         let plain = try OneDNN.descriptor([k, n], kernelPrecision == .int8 ? dnnl_s8 : dnnl_f32, dnnl_ba)
         var source = plain, target = weightsDescriptor

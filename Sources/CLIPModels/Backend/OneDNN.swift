@@ -176,15 +176,13 @@ final class MatmulContext {
     private var streamHandle: dnnl_stream_t?
     private var scratch: UnsafeMutableRawPointer?
     private var scratchBytes = 0
-    private var products: UnsafeMutablePointer<Float>?
-    private var productCount = 0
+    private let products = GrowingBuffer<Float>()
 
     init() {}
 
     deinit {
         if let streamHandle { dnnl_stream_destroy(streamHandle) }
         scratch?.deallocate()
-        products?.deallocate()
     }
 
     func stream() throws(CLIPModelError) -> dnnl_stream_t {
@@ -222,11 +220,6 @@ final class MatmulContext {
     /// At least `count` Float32 values for the raw products of an int8 layer that adds into its
     /// output (valid until the next call).
     func productBuffer(count: Int) -> UnsafeMutablePointer<Float> {
-        if let products, productCount >= count { return products }
-        products?.deallocate()
-        let memory = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        products = memory
-        productCount = max(count, 1)
-        return memory
+        products.storage(count: count)
     }
 }
