@@ -273,4 +273,14 @@ private func run(_ layer: LinearLayer, _ x: [Float], rows: Int, start: [Float]? 
         #expect(images.min()! >= minimum, "\(name) \(precision) images: \(images)")
         #expect(texts.min()! >= minimum, "\(name) \(precision) texts: \(texts)")
     }
+
+    @Test("an int8 model runs its attention-pooling head in Float32, the encoder in int8; bf16 keeps bf16",
+          arguments: [ModelPrecision.int8, .bfloat16])
+    func poolingHeadPrecision(precision: ModelPrecision) throws {
+        let model = try CLIPModel(contentsOf: fixtureModel("siglip-tanh"), precision: precision)
+        let tower = try #require(model.vision as? VisionTransformer)
+        let head = try #require(tower.head)
+        #expect(head.linearLayers.map(\.precision) == Array(repeating: precision == .int8 ? .float32 : precision, count: 4))
+        #expect(tower.encoder.linearLayers.allSatisfy { $0.precision == precision })
+    }
 }

@@ -16,7 +16,8 @@ public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConverti
     /// int8 weights, symmetric per output channel, and int8 inputs quantized dynamically per row
     /// (one scale for each token's activations), int32 accumulation. Fast on CPUs with VNNI;
     /// without VNNI the weights are quantized to 7 bits (±63), which oneDNN's int16 pair sums
-    /// there cannot saturate.
+    /// there cannot saturate. Attention-pooling heads (SigLIP, PE-Core, CoCa) and the output
+    /// projections stay in Float32.
     /// The embeddings move further from Float32's than bfloat16's do: check them on your own
     /// model and data (`clip bench --precision int8 IMAGE...` prints the cosines) before relying
     /// on it.
@@ -42,4 +43,11 @@ public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConverti
     }
 
     public var description: String { shortName }
+
+    /// The precision of an attention-pooling head's layers (SigLIP's and PE-Core's head,
+    /// CoCa's pooler) in a model of this precision: int8 becomes Float32, because one query
+    /// attending over every token is where dynamic int8 breaks (an int8 pooling head is known to
+    /// collapse PE-Core's zero-shot accuracy); the others are kept. The heads are a few
+    /// products of one row (and one key/value product over the tokens) per image.
+    var poolingHead: ModelPrecision { self == .int8 ? .float32 : self }
 }

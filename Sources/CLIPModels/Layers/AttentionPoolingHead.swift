@@ -6,7 +6,8 @@ import TensorCore
 /// encoder's head count), then `x + MLP(LayerNorm(x))`; the result is the image embedding.
 ///
 /// The probe is the same for every image, so its query projection is computed once, when the
-/// model opens; per image only the keys and values of its tokens are projected.
+/// model opens; per image only the keys and values of its tokens are projected. An int8 model
+/// runs the head in Float32 (``ModelPrecision/poolingHead``).
 struct AttentionPoolingHead: Sendable {
     let architecture: EncoderArchitecture
     /// The attention heads (SigLIP: the encoder's; PE's head has its own count).
@@ -78,7 +79,7 @@ struct AttentionPoolingHead: Sendable {
             self.query = try Tensor(shape: [w], scalars: query)
             keyValue = try LinearLayer(
                 weight: try Tensor(shape: [2 * w, w], scalars: Array(weights[(w * w)...])),
-                bias: try Tensor(shape: [2 * w], scalars: Array(biases[w...])), precision: loader.precision,
+                bias: try Tensor(shape: [2 * w], scalars: Array(biases[w...])), precision: loader.precision.poolingHead,
                 name: name)
         } catch let error as CLIPModelError {
             throw error
@@ -86,10 +87,11 @@ struct AttentionPoolingHead: Sendable {
             throw .weightFile(path: loader.source.sourceDescription, reason: "tensor \"\(name)\": \(error)")
         }
         self.probe = probe
-        output = try LinearLayer(binding.outProjection, loader: loader)
+        let precision = loader.precision.poolingHead
+        output = try LinearLayer(binding.outProjection, loader: loader, precision: precision)
         norm = try LayerNorm(binding.norm, loader: loader)
-        fc1 = try LinearLayer(binding.fc1, loader: loader)
-        fc2 = try LinearLayer(binding.fc2, loader: loader)
+        fc1 = try LinearLayer(binding.fc1, loader: loader, precision: precision)
+        fc2 = try LinearLayer(binding.fc2, loader: loader, precision: precision)
     }
 
     var linearLayers: [LinearLayer] { [keyValue, output, fc1, fc2] }

@@ -61,13 +61,13 @@ struct AttentionalPooler: Sendable {
             query = try Tensor(shape: [e], scalars: projected)
             keyValue = try LinearLayer(weight: try Tensor(shape: [2 * e, w], scalars: keyValueWeight),
                                        bias: try Tensor(shape: [2 * e], scalars: Array(bias[e...])),
-                                       precision: loader.precision, name: name)
+                                       precision: loader.precision.poolingHead, name: name)
         } catch let error as CLIPModelError {
             throw error
         } catch {
             throw .weightFile(path: loader.source.sourceDescription, reason: "tensor \"\(name)\": \(error)")
         }
-        output = try LinearLayer(binding.outProjection, loader: loader)
+        output = try LinearLayer(binding.outProjection, loader: loader, precision: loader.precision.poolingHead)
     }
 
     var linearLayers: [LinearLayer] { [keyValue, output] }
