@@ -117,16 +117,11 @@ public final class SafeTensorsFile: WeightSource {
                 throw SafeTensorsError.unsupportedConversion(file: path, tensor: name, dtype: info.dtype, to: "Float32")
             }
             // Every element is written by the conversion (on the compute threads for F16 and
-            // BF16), so the buffer is not zero-filled first.
-            let converted = try Tensor(shape: info.shape) { destination, count in
-                guard ElementConversion.toFloat32(info.dtype, source: source, count: count, into: destination) else {
-                    throw SafeTensorsError.unsupportedConversion(file: path, tensor: name, dtype: info.dtype, to: "Float32")
-                }
+            // BF16), so the buffer is not zero-filled first; the converted copy is what is kept,
+            // and copyFloat32 gives back the mapped pages it was read from.
+            return try Tensor(shape: info.shape) { destination, count in
+                try copyFloat32(named: name, into: UnsafeMutableBufferPointer(start: destination, count: count))
             }
-            // The converted copy is what is kept: give back the mapped pages it was read from
-            // (they are read again from the file if the tensor is asked for again).
-            bytes.releaseResidentPages(UnsafeRawBufferPointer(start: source, count: info.dataOffsets.count))
-            return converted
         } catch let error as SafeTensorsError {
             throw error
         } catch {

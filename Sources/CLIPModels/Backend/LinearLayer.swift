@@ -396,9 +396,7 @@ final class LinearLayer: @unchecked Sendable {
         let key = ProductKey(rows: rows, bfloat16Output: false, accumulate: false, activation: activation)
         if let made = activations[key] { return made }
         let operation = "set up \(activation.rawValue) over [\(rows), \(outputs)]"
-        guard let (algorithm, alpha) = activation.oneDNNEltwise else {
-            throw .backend(operation: operation, status: "no oneDNN eltwise algorithm")
-        }
+        let (algorithm, alpha) = activation.oneDNNEltwise
         var values = try OneDNN.descriptor([rows, outputs], dnnl_f32, dnnl_ab)
         var desc = dnnl_eltwise_desc_t()
         try OneDNN.check(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, algorithm, &values, alpha, 0),
@@ -543,7 +541,7 @@ final class ColumnSlice {
         var postOps: dnnl_post_ops_t?
         try OneDNN.check(dnnl_post_ops_create(&postOps), operation)
         defer { dnnl_post_ops_destroy(postOps) }
-        if let (algorithm, alpha) = activation?.oneDNNEltwise {
+        if let (algorithm, alpha) = activation.map(\.oneDNNEltwise) {
             try OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, algorithm, alpha, 0), operation)
         }
         if accumulate { try OneDNN.check(dnnl_post_ops_append_sum(postOps, 1), operation) }
@@ -635,7 +633,7 @@ extension LinearLayer {
 extension Activation {
     /// oneDNN's eltwise algorithm and alpha for this activation (post-op or primitive):
     /// `gelu_erf`, `swish` with alpha 1.702 (quick GELU) or 1 (SiLU), `gelu_tanh`.
-    var oneDNNEltwise: (dnnl_alg_kind_t, Float)? {
+    var oneDNNEltwise: (dnnl_alg_kind_t, Float) {
         switch self {
         case .gelu: (dnnl_eltwise_gelu_erf, 0)
         case .quickGELU: (dnnl_eltwise_swish, 1.702)

@@ -12,8 +12,9 @@ import TensorCore
 /// front, spread over the compute threads (`MADV_POPULATE_WRITE`, or a write per page where the
 /// kernel lacks it), before the reorder writes them: on this project's virtual machines a fresh
 /// page costs 2–3 µs when the reorder's blocked writes fault it in, about a quarter of that when
-/// populated in bulk from two threads (ViT-bigG/14 in Float32 writes 10 GB of weights: 10.1 s of
-/// reorders before, see `LinearLayer`'s documentation for after).
+/// populated in bulk from two threads (ViT-bigG/14 in Float32 writes 10 GB of weights: its reorders
+/// took 10.1 s when they faulted the pages in, 1.6 s after populating, which itself costs about
+/// 0.6 µs a page from two threads).
 ///
 /// (Transparent huge pages were measured here and left out: on these virtual machines a fresh
 /// 2 MB page costs far more to fault in than the 512 small pages it replaces, so a ViT-B/32
